@@ -1,0 +1,32 @@
+// Typed errors shared by every module. Each names the file (when there is one) and the problem, so the CLI
+// can print it as is and callers can branch on `code`.
+
+export type ErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'NOT_MEDIA'
+  | 'NO_VIDEO_STREAM'
+  | 'NO_AUDIO_STREAM'
+  | 'ZERO_DURATION'
+  | 'CORRUPT_MEDIA'
+  | 'UNSUPPORTED_CODEC'
+  | 'RESOLUTION_TOO_LARGE'
+  | 'FFMPEG_FAILED'
+  | 'MODEL_MISSING'
+  | 'MODEL_CORRUPT'
+  | 'BAD_FORMAT'
+  | 'BAD_ARGUMENT'
+  | 'SHAPE_MISMATCH'
+  | 'VERSION_MISMATCH';
+
+export class V2meowError extends Error {
+  override name = 'V2meowError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The file the problem is about, when there is one. */
+    readonly file?: string,
+    options?: ErrorOptions,
+  ) {
+    super(file ? `${file}: ${message}` : message, options);
+  }
+}
