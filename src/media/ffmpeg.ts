@@ -1,0 +1,84 @@
+// Child-process plumbing for Debian's ffmpeg/ffprobe: where the binaries are, running them to completion,
+// and turning their stderr into typed V2meowErrors that name the file and the reason.
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { type ErrorCode, V2meowError } from '../errors.js';
+
+/** ffmpeg binary: $FFMPEG_PATH or `ffmpeg` on PATH. */
+export function ffmpegPath(): string {
+  return process.env.FFMPEG_PATH || 'ffmpeg';
+}
+
+/** ffprobe binary: $FFPROBE_PATH or `ffprobe` on PATH. */
+export function ffprobePath(): string {
+  return process.env.FFPROBE_PATH || 'ffprobe';
+}
+
+export interface ProcessResult {
+  readonly stdout: Buffer;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Runs a binary to completion, collecting stdout (bytes) and stderr (text). Rejects only if it cannot start. */
+export function runProcess(binary: string, args: readonly string[], stdin?: Buffer): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) =>
+      reject(
+        new V2meowError('FFMPEG_FAILED', `cannot run ${binary}: ${error.message}`, undefined, {
+          cause: error,
+        }),
+      ),
+    );
+    child.on('close', (code) =>
+      resolve({
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode: code ?? -1,
+      }),
+    );
+    if (stdin) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(stdin);
+    }
+  });
+}
+
+/** Throws FILE_NOT_FOUND unless `path` is an existing regular file. */
+export function assertInputFile(path: string): void {
+  if (!existsSync(path)) throw new V2meowError('FILE_NOT_FOUND', 'no such file', path);
+  if (!statSync(path).isFile()) throw new V2meowError('FILE_NOT_FOUND', 'not a regular file', path);
+}
+
+/** Maps ffmpeg/ffprobe stderr to an error code and a one-line reason. */
+export function classifyFfmpegError(stderr: string): { code: ErrorCode; reason: string } {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const last = lines.at(-1) ?? 'ffmpeg failed without a message';
+  const has = (pattern: RegExp) => lines.some((line) => pattern.test(line));
+  if (has(/No such file or directory/)) return { code: 'FILE_NOT_FOUND', reason: 'no such file' };
+  if (
+    has(
+      /moov atom not found|Truncated|truncated|partial file|End of file|corrupt|Invalid NAL|error while decoding/i,
+    )
+  )
+    return { code: 'CORRUPT_MEDIA', reason: `truncated or corrupt media (${last})` };
+  if (has(/Decoder \(codec .*\) not found|Unknown decoder|no decoder|Could not find codec parameters/i))
+    return { code: 'UNSUPPORTED_CODEC', reason: `unsupported codec (${last})` };
+  if (has(/Invalid data found when processing input/))
+    return { code: 'NOT_MEDIA', reason: 'not a media file ffmpeg can read' };
+  return { code: 'FFMPEG_FAILED', reason: last };
+}
+
+/** Throws the classified error for a failed ffmpeg run about `path`. */
+export function throwFfmpegError(path: string, stderr: string): never {
+  const { code, reason } = classifyFfmpegError(stderr);
+  throw new V2meowError(code, reason, path);
+}
