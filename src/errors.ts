@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'BAD_FORMAT'
   | 'BAD_ARGUMENT'
   | 'SHAPE_MISMATCH'
-  | 'VERSION_MISMATCH';
+  | 'VERSION_MISMATCH'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'CONFLICT';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';
