@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'VERSION_MISMATCH'
   | 'NOT_FOUND'
   | 'FORBIDDEN'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'NOT_WRITABLE'
+  | 'EMPTY_CORPUS';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';
