@@ -1,0 +1,7 @@
+// Public API of the listening-study module (issue 6): create a study, assign pairs and store ratings, report.
+export * from './assignment.js';
+export { type CreateStudyOptions, type CreateStudyResult, createStudy } from './create.js';
+export * from './database.js';
+export * from './pairs.js';
+export * from './questions.js';
+export { matchSources, parseSystemArgument, readGenres, type SystemSource } from './sources.js';

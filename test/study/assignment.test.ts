@@ -1,0 +1,138 @@
+// Assignment rules: quotas, never the same pair twice, A/B balance, exactly-once ratings, held assignments.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  createRater,
+  nextAssignment,
+  openStudyDatabase,
+  type StudyDatabase,
+  submitRating,
+} from '../../src/study/index.js';
+import { V2meowError } from '../../src/errors.js';
+import { makeStudy } from './fixture.js';
+
+function pairOf(database: StudyDatabase, assignmentId: number): number {
+  return (database.prepare('SELECT pair_id FROM assignments WHERE id = ?').get(assignmentId) as { pair_id: number })
+    .pair_id;
+}
+
+function rateAll(database: StudyDatabase, rater: string): number[] {
+  const pairs: number[] = [];
+  for (;;) {
+    const view = nextAssignment(database, rater);
+    if (view.done) return pairs;
+    pairs.push(pairOf(database, view.assignmentId));
+    submitRating(database, rater, { assignmentId: view.assignmentId, relevance: 'weakA', preference: 'none' });
+  }
+}
+
+test('quotas are filled exactly and no rater sees a pair twice', async () => {
+  const database = openStudyDatabase(await makeStudy(2, { ratersPerPair: 3, pairsPerRater: 10 }));
+  const seen: number[][] = [];
+  for (let index = 0; index < 4; index++) seen.push(rateAll(database, createRater(database)));
+  for (const pairs of seen) assert.equal(new Set(pairs).size, pairs.length);
+  assert.deepEqual(
+    seen.map((pairs) => pairs.length),
+    [6, 6, 6, 0],
+  );
+  const counts = database
+    .prepare('SELECT COUNT(*) AS n FROM ratings r JOIN assignments a ON a.id = r.assignment_id GROUP BY a.pair_id')
+    .all() as { n: number }[];
+  assert.deepEqual(
+    counts.map((row) => row.n),
+    [3, 3, 3, 3, 3, 3],
+  );
+  // Sides alternate across a pair's raters: of 3 raters, one or two see it swapped, never 0 or 3.
+  const swaps = database.prepare('SELECT SUM(swapped) AS s FROM assignments GROUP BY pair_id').all() as { s: number }[];
+  for (const row of swaps) assert.ok(row.s === 1 || row.s === 2);
+  database.close();
+});
+
+test('reloading returns the open assignment; ratings are stored once', async () => {
+  const database = openStudyDatabase(await makeStudy(2));
+  const rater = createRater(database);
+  const other = createRater(database);
+  const first = nextAssignment(database, rater);
+  const again = nextAssignment(database, rater);
+  assert.equal(first.done, false);
+  assert.deepEqual(again, first);
+  if (first.done) return;
+  assert.equal(first.position, 1);
+  assert.equal(first.total, 10);
+  assert.notEqual(first.clipA, first.clipB);
+  assert.throws(
+    () => submitRating(database, other, { assignmentId: first.assignmentId, relevance: 'none', preference: 'none' }),
+    (error: unknown) => error instanceof V2meowError && error.code === 'FORBIDDEN',
+  );
+  assert.throws(
+    () => submitRating(database, rater, { assignmentId: 999, relevance: 'none', preference: 'none' }),
+    (error: unknown) => error instanceof V2meowError && error.code === 'NOT_FOUND',
+  );
+  const input = { assignmentId: first.assignmentId, relevance: 'strongB', preference: 'weakA' } as const;
+  assert.deepEqual(submitRating(database, rater, input), { duplicate: false, rated: 1, total: 10 });
+  assert.deepEqual(submitRating(database, rater, input), { duplicate: true, rated: 1, total: 10 });
+  assert.throws(
+    () => submitRating(database, rater, { ...input, preference: 'none' }),
+    (error: unknown) => error instanceof V2meowError && error.code === 'CONFLICT',
+  );
+  const rows = database.prepare('SELECT relevance, preference FROM ratings').all();
+  assert.deepEqual(rows, [{ relevance: 2, preference: -1 }]);
+  assert.throws(() => nextAssignment(database, 'not-a-rater'), /unknown rater/);
+  database.close();
+});
+
+test('an unanswered assignment holds its place until it expires', async () => {
+  const database = openStudyDatabase(await makeStudy(1, { ratersPerPair: 1, pairsPerRater: 3 }));
+  const start = new Date('2030-01-01T00:00:00Z');
+  const slow = createRater(database, { now: start });
+  const held = nextAssignment(database, slow, { now: start });
+  assert.equal(held.done, false);
+  if (held.done) return;
+  // 3 pairs, quota 1, one held: another rater gets only the 2 others.
+  const fast = createRater(database, { now: start });
+  const fastPairs: number[] = [];
+  for (;;) {
+    const view = nextAssignment(database, fast, { now: start });
+    if (view.done) break;
+    fastPairs.push(pairOf(database, view.assignmentId));
+    submitRating(database, fast, { assignmentId: view.assignmentId, relevance: 'none', preference: 'none' });
+  }
+  assert.equal(fastPairs.length, 2);
+  assert.ok(!fastPairs.includes(pairOf(database, held.assignmentId)));
+  // After the hold expires a third rater takes it and rates it first; the slow rater's late rating conflicts.
+  const later = new Date(start.getTime() + 31 * 60 * 1000);
+  const third = createRater(database, { now: later });
+  const taken = nextAssignment(database, third, { now: later });
+  assert.equal(taken.done, false);
+  if (taken.done) return;
+  assert.equal(pairOf(database, taken.assignmentId), pairOf(database, held.assignmentId));
+  submitRating(database, third, { assignmentId: taken.assignmentId, relevance: 'none', preference: 'none' });
+  assert.throws(
+    () => submitRating(database, slow, { assignmentId: held.assignmentId, relevance: 'none', preference: 'none' }),
+    (error: unknown) => error instanceof V2meowError && error.code === 'CONFLICT',
+  );
+  // The slow rater moves on: the stale assignment is dropped and nothing is left for them.
+  assert.equal(nextAssignment(database, slow, { now: later }).done, true);
+  database.close();
+});
+
+test('control pairs show the same clip on both sides at the rater\'s control positions', async () => {
+  const database = openStudyDatabase(await makeStudy(2, { pairsPerRater: 4, controlsPerRater: 1 }));
+  const rater = createRater(database);
+  const slots = JSON.parse(
+    (database.prepare('SELECT control_slots FROM raters WHERE id = ?').get(rater) as { control_slots: string })
+      .control_slots,
+  ) as number[];
+  assert.equal(slots.length, 1);
+  assert.ok(slots[0]! >= 1 && slots[0]! <= 3);
+  const views = [];
+  for (;;) {
+    const view = nextAssignment(database, rater);
+    if (view.done) break;
+    views.push(view);
+    submitRating(database, rater, { assignmentId: view.assignmentId, relevance: 'none', preference: 'none' });
+  }
+  assert.equal(views.length, 4);
+  views.forEach((view, position) => assert.equal(view.clipA === view.clipB, position === slots[0]));
+  database.close();
+});
