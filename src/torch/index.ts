@@ -1,0 +1,9 @@
+// The typed tensor engine over libtorch: tensors, creation, nn functions, autograd and lifetimes.
+export * from './autograd.js';
+export * from './create.js';
+export type { AnyTypedArray, DType } from './dtype.js';
+export { isFloating } from './dtype.js';
+export * as F from './functional.js';
+export { getNumThreads, setNumThreads } from './native.js';
+export { keep, scopeDepth, tidy } from './scope.js';
+export { type Device, type Reduction, type Shape, Tensor, liveTensorCount } from './tensor.js';

@@ -1,0 +1,40 @@
+// Loads the libtorch N-API addon (native/, built by `npm run build:native`) once per environment and applies
+// the documented thread default. Everything else in src/torch goes through `native`.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Opaque native tensor handle. */
+export type Handle = object;
+
+// biome-ignore lint/suspicious/noExplicitAny: the addon is untyped; src/torch/tensor.ts gives it types.
+export type NativeModule = Record<string, (...args: any[]) => any>;
+
+function findAddon(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let k = 0; k < 6; k++) {
+    const file = join(dir, 'native', 'build', 'Release', 'v2meow_torch.node');
+    if (existsSync(file)) return file;
+    dir = dirname(dir);
+  }
+  throw new Error('the libtorch addon is not built: run `npm run build:native` (needs libtorch-dev, see README)');
+}
+
+export const native: NativeModule = createRequire(import.meta.url)(findAddon());
+
+/**
+ * Thread default: one intra-op thread per available core (V2MEOW_THREADS overrides). The addon sets libtorch's
+ * OpenMP pool and, when OpenBLAS is linked, OpenBLAS's own pool to the same count, so the two never
+ * oversubscribe the cores (Debian's pthreads OpenBLAS under OpenMP did; the OpenMP build is installed too).
+ */
+export function setNumThreads(count: number): void {
+  native.setNumThreads(Math.max(1, Math.floor(count)));
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+setNumThreads(Number(process.env.V2MEOW_THREADS) || availableParallelism());
