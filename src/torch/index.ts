@@ -7,3 +7,8 @@ export * as F from './functional.js';
 export { getNumThreads, setNumThreads } from './native.js';
 export { keep, scopeDepth, tidy } from './scope.js';
 export { type Device, type Reduction, type Shape, Tensor, liveTensorCount } from './tensor.js';
+export * as nn from './nn/index.js';
+export { AdamW, type AdamWOptions, type ParamGroup, clipGradNorm } from './optim/adamw.js';
+export { type Schedule, warmupConstant, warmupCosine } from './optim/schedule.js';
+export { loadSafetensors, readSafetensorsHeader, saveSafetensors } from './io/safetensors.js';
+export { type ModelFile, loadModelWeights, readModelInfo, saveModel } from './io/checkpoint.js';
