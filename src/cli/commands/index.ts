@@ -1,4 +1,6 @@
 // Registry of subcommands: one file per command in this folder, one line each here.
 import type { Command } from '../command.js';
+import { inspectCommand } from './inspect.js';
+import { modelsCommand } from './models.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [inspectCommand, modelsCommand];

@@ -1,0 +1,60 @@
+// `v2meow inspect FILE [--json]`: what the frozen encoders hear and see (YAMNet classes per window and per
+// clip; ImageNet labels and person presence per second of video). Calls inspectMedia().
+import { parseArgs } from 'node:util';
+import { type InspectReport, inspectMedia } from '../../encoders/inspect.js';
+import { type Command, UsageError } from '../command.js';
+
+const usage = `usage: v2meow inspect FILE [--json] [--top N] [--fps F]
+
+Runs the pretrained encoders on an audio or video file.
+  audio: YAMNet AudioSet classes per 0.975 s window (hop 0.48 s) and for the whole clip
+  video: MobileNetV2 ImageNet labels and MoveNet person presence, F frames per second (default 1)
+  clip.musicnn is null until the MusiCNN engine module exists.
+
+options:
+  --json     print the full report as JSON on stdout
+  --top N    classes per window / second (default 3)
+  --fps F    video frames analysed per second (default 1)`;
+
+const labels = (list: readonly { label: string; score: number }[]): string =>
+  list.map((c) => `${c.label} ${c.score.toFixed(2)}`).join(', ');
+
+function formatText(report: InspectReport): string {
+  const lines = [`${report.file}: ${report.durationSec.toFixed(2)} s`];
+  if (report.audio) {
+    lines.push(`clip (YAMNet): ${labels(report.clip.yamnet.slice(0, 5))}`);
+    for (const w of report.audio.windows) lines.push(`  ${w.startSec.toFixed(2).padStart(7)} s  ${labels(w.yamnet)}`);
+  }
+  if (report.video) {
+    lines.push(`clip (ImageNet): ${labels(report.clip.imagenet.slice(0, 5))}`);
+    lines.push(`person in ${((report.clip.personFraction ?? 0) * 100).toFixed(0)}% of frames`);
+    for (const s of report.video.seconds)
+      lines.push(`  ${s.timeSec.toFixed(2).padStart(7)} s  ${s.personPresent ? 'person ' : 'nobody '} ${labels(s.imagenet)}`);
+  }
+  return lines.join('\n');
+}
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'what the pretrained encoders hear and see in a file (YAMNet, MobileNetV2, MoveNet)',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, top: { type: 'string' }, fps: { type: 'string' } },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
+    const top = values.top === undefined ? 3 : Number(values.top);
+    const fps = values.fps === undefined ? 1 : Number(values.fps);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
+    if (!(fps > 0 && fps <= 30)) throw new UsageError(`--fps must be in (0, 30], got ${values.fps}`);
+    const report = await inspectMedia(positionals[0]!, {
+      topPerWindow: top,
+      framesPerSecond: fps,
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatText(report)}\n`);
+    return 0;
+  },
+};
