@@ -5,3 +5,8 @@ export * from './database.js';
 export * from './pairs.js';
 export * from './questions.js';
 export { matchSources, parseSystemArgument, readGenres, type SystemSource } from './sources.js';
+export { type PairProgress, type StudyProgress, studyProgress } from './progress.js';
+export { writeReportPlots, renderStackedBars } from './plots.js';
+export * from './report.js';
+export { formatReportMarkdown } from './reportMarkdown.js';
+export { clopperPearson, binomialCdf, type Interval } from './statistics.js';
