@@ -4,3 +4,4 @@ import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
 import { studyCommand } from './study.js';
 
+export const commands: Command[] = [inspectCommand, modelsCommand, studyCommand];
