@@ -1,0 +1,150 @@
+// The on-disk format of a training corpus (issue 7, part 2): fixed-length mono segments stored as PCM16
+// little-endian in shard files, described by one versioned JSON index (OUT_DIR/index.json). Shards of one
+// split hold segments shuffled across source files; a segment never spans two sources.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { V2meowError } from '../errors.js';
+
+export const corpusFormatName = 'v2meow-corpus';
+export const corpusFormatVersion = 1;
+export const indexFileName = 'index.json';
+
+export const splitNames = ['train', 'validation', 'test'] as const;
+export type SplitName = (typeof splitNames)[number];
+
+/** Fractions of source files per split; they sum to 1. */
+export type SplitFractions = Readonly<Record<SplitName, number>>;
+
+/** Settings a corpus was built with; a resumed build must use the same ones. */
+export interface CorpusSettings {
+  /** Sample rate of every segment, Hz. */
+  readonly sampleRateHz: number;
+  /** Length of every segment, seconds. */
+  readonly segmentSeconds: number;
+  /** Length of every segment, samples (= round(segmentSeconds * sampleRateHz)). */
+  readonly segmentSamples: number;
+  /** Fraction of source files assigned to each split. */
+  readonly split: SplitFractions;
+  /** Seed of the split hash and of the shard shuffle. */
+  readonly seed: number;
+  /** Segments whose RMS is below this level (dB re full scale) are dropped as silence. */
+  readonly silenceThresholdDb: number;
+  /** Segments per shard file (the last shard of a split holds fewer). */
+  readonly segmentsPerShard: number;
+}
+
+/** A license file found for one or more source files. */
+export interface LicenseRecord {
+  /** Index into CorpusIndex.licenses. */
+  readonly id: number;
+  /** Where the license was found: a sibling file, a file in an enclosing folder, or a Debian package. */
+  readonly kind: 'sibling' | 'folder' | 'debian';
+  /** Absolute path of the license/copyright file as found at build time. */
+  readonly file: string;
+  /** Debian package owning the source files, when kind is 'debian'. */
+  readonly debianPackage?: string;
+  /** License names read from the file (SPDX-like short names, best effort), e.g. ['CC-BY-SA-3.0']. */
+  readonly names: readonly string[];
+  /** Copy of the license text inside the corpus folder, relative to it. */
+  readonly copy: string;
+}
+
+/** One source audio file. */
+export interface SourceRecord {
+  /** Index into CorpusIndex.sources; segments refer to it. */
+  readonly id: number;
+  /** Name of the source folder it came from (e.g. 'warzone2100'). */
+  readonly source: string;
+  /** `source/relative/path` inside that folder: the key hashed for the split. */
+  readonly path: string;
+  /** Decoded duration, seconds. */
+  readonly durationSeconds: number;
+  readonly split: SplitName;
+  /** Segments kept (not silent). */
+  readonly numSegments: number;
+  /** Segments dropped as silence. */
+  readonly numSilentSegments: number;
+  /** Index into CorpusIndex.licenses, or null when no license file was found. */
+  readonly licenseId: number | null;
+}
+
+/** One segment inside a shard. */
+export interface SegmentRecord {
+  /** Index into CorpusIndex.sources. */
+  readonly source: number;
+  /** Start of the segment in its source, seconds. */
+  readonly offsetSeconds: number;
+  readonly durationSeconds: number;
+}
+
+/** One shard file: numSegments x segmentSamples PCM16 little-endian samples, segment after segment. */
+export interface ShardRecord {
+  /** File name relative to the corpus folder. */
+  readonly file: string;
+  readonly split: SplitName;
+  readonly numSegments: number;
+  readonly segments: readonly SegmentRecord[];
+}
+
+/** Hours (and counts) per split, overall and per source folder. */
+export interface CorpusTotals {
+  readonly hours: Readonly<Record<SplitName | 'all', number>>;
+  readonly segments: Readonly<Record<SplitName | 'all', number>>;
+  readonly bySource: Readonly<
+    Record<string, Readonly<Record<SplitName | 'all', number>> & { files: number }>
+  >;
+}
+
+export interface CorpusIndex {
+  readonly format: typeof corpusFormatName;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly settings: CorpusSettings;
+  /** Source folders: name -> absolute path at build time. */
+  readonly sourceFolders: Readonly<Record<string, string>>;
+  readonly sources: readonly SourceRecord[];
+  readonly licenses: readonly LicenseRecord[];
+  readonly shards: readonly ShardRecord[];
+  /** Files that could not be decoded: skipped with a warning. */
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  /** Source folders that held no candidate audio file. */
+  readonly emptyFolders: readonly string[];
+  /** Files excluded on purpose (--hold-out), e.g. evaluation clips. */
+  readonly heldOut: readonly string[];
+  readonly totals: CorpusTotals;
+}
+
+/** Bytes per stored sample (PCM16). */
+export const bytesPerSample = 2;
+
+/** Reads and checks OUT_DIR/index.json. */
+export function readCorpusIndex(corpusDir: string): CorpusIndex {
+  const path = join(corpusDir, indexFileName);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new V2meowError(
+      'FILE_NOT_FOUND',
+      'no corpus index (was `v2meow corpus build` run and finished?)',
+      path,
+    );
+  }
+  let index: CorpusIndex;
+  try {
+    index = JSON.parse(text) as CorpusIndex;
+  } catch (error) {
+    throw new V2meowError('BAD_FORMAT', 'corpus index is not valid JSON', path, { cause: error });
+  }
+  if (index.format !== corpusFormatName)
+    throw new V2meowError('BAD_FORMAT', 'not a v2meow corpus index', path);
+  if (index.version !== corpusFormatVersion)
+    throw new V2meowError(
+      'VERSION_MISMATCH',
+      `corpus format version ${index.version}, this v2meow reads ${corpusFormatVersion}`,
+      path,
+    );
+  if (!Array.isArray(index.shards) || !Array.isArray(index.sources) || !index.settings?.segmentSamples)
+    throw new V2meowError('BAD_FORMAT', 'corpus index lacks shards, sources or settings', path);
+  return index;
+}
