@@ -13,7 +13,9 @@ export interface LabelScore {
 /** Class names, one per line, from a manifest text file (e.g. `yamnet-labels`). */
 export function readLabels(id: string, expectedCount: number): string[] {
   const path = resolveModel(id);
-  const labels = readFileSync(path, 'utf8').split('\n').map((l) => l.trim());
+  const labels = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   while (labels.length > 0 && labels[labels.length - 1] === '') labels.pop();
   if (labels.length !== expectedCount)
     throw new V2meowError('BAD_FORMAT', `expected ${expectedCount} labels, found ${labels.length}`, path);

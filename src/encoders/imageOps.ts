@@ -55,9 +55,12 @@ export function resizeBilinear(frame: RgbFrame, width: number, height: number): 
       const x1 = Math.min(x0 + 1, frame.width - 1);
       const wx = sourceX - x0;
       for (let c = 0; c < 3; c++) {
-        const top = frame.data[(y0 * frame.width + x0) * 3 + c]! * (1 - wx) + frame.data[(y0 * frame.width + x1) * 3 + c]! * wx;
+        const top =
+          frame.data[(y0 * frame.width + x0) * 3 + c]! * (1 - wx) +
+          frame.data[(y0 * frame.width + x1) * 3 + c]! * wx;
         const bottom =
-          frame.data[(y1 * frame.width + x0) * 3 + c]! * (1 - wx) + frame.data[(y1 * frame.width + x1) * 3 + c]! * wx;
+          frame.data[(y1 * frame.width + x0) * 3 + c]! * (1 - wx) +
+          frame.data[(y1 * frame.width + x1) * 3 + c]! * wx;
         data[(y * width + x) * 3 + c] = Math.round(top * (1 - wy) + bottom * wy);
       }
     }

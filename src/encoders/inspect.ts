@@ -4,7 +4,7 @@
 // MusiCNN tags (clip.musicnn) are not computed yet: MusiCNN must be a module of our libtorch engine and comes
 // in a later step; the field is present and null until then.
 import { decodeAudio, decodeFrameStreams, probe } from '../media/index.js';
-import { type LabelScore, meanRows, topK } from './classification.js';
+import { type LabelScore, meanRows } from './classification.js';
 import { Mobilenet } from './mobilenet.js';
 import { Movenet } from './movenet.js';
 import { Yamnet } from './yamnet.js';
@@ -57,7 +57,8 @@ export interface InspectReport {
   };
 }
 
-const rounded = (list: LabelScore[]): LabelScore[] => list.map((c) => ({ label: c.label, score: Number(c.score.toFixed(4)) }));
+const rounded = (list: LabelScore[]): LabelScore[] =>
+  list.map((c) => ({ label: c.label, score: Number(c.score.toFixed(4)) }));
 
 async function inspectAudio(path: string, options: InspectOptions) {
   const yamnet = await Yamnet.fromPretrained();
@@ -69,10 +70,20 @@ async function inspectAudio(path: string, options: InspectOptions) {
     });
     const windows = result.windowStartSec.map((startSec, w) => ({
       startSec,
-      yamnet: rounded(yamnet.top(result.scores.subarray(w * yamnet.config.numClasses, (w + 1) * yamnet.config.numClasses), options.topPerWindow ?? 3)),
+      yamnet: rounded(
+        yamnet.top(
+          result.scores.subarray(w * yamnet.config.numClasses, (w + 1) * yamnet.config.numClasses),
+          options.topPerWindow ?? 3,
+        ),
+      ),
     }));
     return {
-      audio: { sampleRateHz, windowSec: windowSamples / sampleRateHz, hopSec: hopSamples / sampleRateHz, windows },
+      audio: {
+        sampleRateHz,
+        windowSec: windowSamples / sampleRateHz,
+        hopSec: hopSamples / sampleRateHz,
+        windows,
+      },
       clipYamnet: rounded(yamnet.top(yamnet.clipScores(result), options.topPerClip ?? 10)),
     };
   } finally {
@@ -91,7 +102,10 @@ async function inspectVideo(path: string, options: InspectOptions) {
       { fps: framesPerSecond, width: 192, height: 192, resize: 'crop' as const },
     ];
     // The two streams arrive interleaved; pair frames by index.
-    const byIndex = new Map<number, { imagenet?: LabelScore[]; pose?: { personPresent: boolean; numSeen: number } }>();
+    const byIndex = new Map<
+      number,
+      { imagenet?: LabelScore[]; pose?: { personPresent: boolean; numSeen: number } }
+    >();
     for await (const frame of decodeFrameStreams(path, specs)) {
       const slot = byIndex.get(frame.frameIndex) ?? {};
       if (frame.streamIndex === 0) {
@@ -114,10 +128,17 @@ async function inspectVideo(path: string, options: InspectOptions) {
     }
     seconds.sort((a, b) => a.timeSec - b.timeSec);
     const matrix = new Float32Array(probabilities.length * 1001);
-    probabilities.forEach((p, i) => matrix.set(p, i * 1001));
-    const clipImagenet = rounded(mobilenet.top(meanRows(matrix, probabilities.length, 1001), options.topPerClip ?? 10));
-    const personFraction = seconds.length === 0 ? 0 : seconds.filter((s) => s.personPresent).length / seconds.length;
-    return { video: { framesPerSecond, seconds }, clipImagenet, personFraction: Number(personFraction.toFixed(4)) };
+    for (const [i, p] of probabilities.entries()) matrix.set(p, i * 1001);
+    const clipImagenet = rounded(
+      mobilenet.top(meanRows(matrix, probabilities.length, 1001), options.topPerClip ?? 10),
+    );
+    const personFraction =
+      seconds.length === 0 ? 0 : seconds.filter((s) => s.personPresent).length / seconds.length;
+    return {
+      video: { framesPerSecond, seconds },
+      clipImagenet,
+      personFraction: Number(personFraction.toFixed(4)),
+    };
   } finally {
     mobilenet.dispose();
     movenet.dispose();

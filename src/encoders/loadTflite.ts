@@ -29,11 +29,16 @@ export async function loadTflite(
   const model = readTfliteModel(bytes, file);
   const graph = model.subgraphs[0]!;
   const outputTensorIds = [...graph.outputs, ...extraOutputs(model)];
-  if (outputTensorIds.length > graph.outputs.length) bytes = withSubgraphOutputs(bytes, outputTensorIds, 0, file);
+  if (outputTensorIds.length > graph.outputs.length)
+    bytes = withSubgraphOutputs(bytes, outputTensorIds, 0, file);
   const interpreter = await TfliteInterpreter.create(bytes, file);
   const reported = interpreter.outputs.map((o) => o.id);
   if (reported.join() !== outputTensorIds.join())
-    throw new V2meowError('BAD_FORMAT', `runtime outputs [${reported}] differ from requested [${outputTensorIds}]`, file);
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `runtime outputs [${reported}] differ from requested [${outputTensorIds}]`,
+      file,
+    );
   return { model, interpreter, outputTensorIds };
 }
 

@@ -73,12 +73,18 @@ export class Mobilenet {
 
   /** Loads a preset (`default` = v2 uint8, `fast` and `debug` = v1 0.25 float) through the model store. */
   static async fromPretrained(preset: MobilenetPreset | MobilenetConfig = 'default'): Promise<Mobilenet> {
-    const config = typeof preset === 'string' ? mobilenetPresets[preset === 'debug' ? 'fast' : preset] : preset;
+    const config =
+      typeof preset === 'string' ? mobilenetPresets[preset === 'debug' ? 'fast' : preset] : preset;
     const labels = readLabels(config.labelsId, config.numClasses);
-    const loaded = await loadTflite(config.modelId, (model) => [lastOperatorOutput(model, 'AVERAGE_POOL_2D')]);
+    const loaded = await loadTflite(config.modelId, (model) => [
+      lastOperatorOutput(model, 'AVERAGE_POOL_2D'),
+    ]);
     const pooled = loaded.interpreter.outputs[1]!;
     if (pooled.shape[pooled.shape.length - 1] !== config.featureDim)
-      throw new V2meowError('SHAPE_MISMATCH', `pooled features are [${pooled.shape}], expected ${config.featureDim}`);
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `pooled features are [${pooled.shape}], expected ${config.featureDim}`,
+      );
     return new Mobilenet(config, labels, loaded);
   }
 
@@ -92,9 +98,13 @@ export class Mobilenet {
   /** Encodes one RGB frame. */
   encode(frame: RgbFrame): MobilenetOutput {
     if (frame.data.length !== frame.width * frame.height * 3)
-      throw new V2meowError('SHAPE_MISMATCH', `frame has ${frame.data.length} bytes, expected ${frame.width}x${frame.height}x3`);
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `frame has ${frame.data.length} bytes, expected ${frame.width}x${frame.height}x3`,
+      );
     const pixels = this.prepare(frame).data;
-    if (this.input instanceof Float32Array) for (let i = 0; i < pixels.length; i++) this.input[i] = (pixels[i]! - 127.5) / 127.5;
+    if (this.input instanceof Float32Array)
+      for (let i = 0; i < pixels.length; i++) this.input[i] = (pixels[i]! - 127.5) / 127.5;
     else this.input.set(pixels);
     this.loaded.interpreter.setInput(0, this.input);
     this.loaded.interpreter.run();

@@ -88,7 +88,10 @@ export class Movenet {
   /** Estimates the pose in one RGB frame of any size. */
   estimate(frame: RgbFrame): Pose {
     if (frame.data.length !== frame.width * frame.height * 3)
-      throw new V2meowError('SHAPE_MISMATCH', `frame has ${frame.data.length} bytes, expected ${frame.width}x${frame.height}x3`);
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `frame has ${frame.data.length} bytes, expected ${frame.width}x${frame.height}x3`,
+      );
     const side = Math.min(frame.width, frame.height);
     const left = Math.floor((frame.width - side) / 2);
     const top = Math.floor((frame.height - side) / 2);

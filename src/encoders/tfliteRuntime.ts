@@ -9,8 +9,23 @@ import { dirname, join } from 'node:path';
 import { V2meowError } from '../errors.js';
 
 /** Element types the runtime reports. */
-export type RuntimeDataType = 'int8' | 'uint8' | 'bool' | 'int16' | 'int32' | 'uint32' | 'float32' | 'float64';
-type RuntimeArray = Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type RuntimeDataType =
+  | 'int8'
+  | 'uint8'
+  | 'bool'
+  | 'int16'
+  | 'int32'
+  | 'uint32'
+  | 'float32'
+  | 'float64';
+type RuntimeArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
 
 /** Embind objects of the Emscripten module (only what we use). */
 interface NativeTensorInfo {
@@ -53,7 +68,9 @@ export function loadTfliteRuntime(): Promise<NativeModule> {
   modulePromise ??= (async () => {
     const require = createRequire(import.meta.url);
     const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-tflite/package.json')), 'wasm');
-    const factory = require(join(wasmDir, 'tflite_web_api_cc_simd.js')) as (options: object) => Promise<NativeModule>;
+    const factory = require(join(wasmDir, 'tflite_web_api_cc_simd.js')) as (
+      options: object,
+    ) => Promise<NativeModule>;
     return factory({
       wasmBinary: readFileSync(join(wasmDir, 'tflite_web_api_cc_simd.wasm')),
       print: (line: string) => process.stderr.write(`${line}\n`),
@@ -120,10 +137,21 @@ export class TfliteInterpreter {
     });
     if (!status.ok()) {
       module._free(pointer);
-      throw new V2meowError('BAD_FORMAT', `TFLite runtime cannot load the model: ${status.errorMessage()}`, file);
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `TFLite runtime cannot load the model: ${status.errorMessage()}`,
+        file,
+      );
     }
     const runner = status.value();
-    return new TfliteInterpreter(module, runner, pointer, drain(runner.GetInputs()), drain(runner.GetOutputs()), file);
+    return new TfliteInterpreter(
+      module,
+      runner,
+      pointer,
+      drain(runner.GetInputs()),
+      drain(runner.GetOutputs()),
+      file,
+    );
   }
 
   private check(): void {

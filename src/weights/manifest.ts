@@ -41,8 +41,13 @@ export const modelManifest: readonly ModelEntry[] = [
     bytes: 1779200,
     sha256: '237da0b16226fb0a68d49551c81bebf614e42142af72764448359f68581e88f1',
     license: 'Apache-2.0',
-    upstream: { repo: 'google/lyra', path: 'lyra/model_coeffs/soundstream_encoder.tflite', commit: lyraCommit },
-    description: 'Lyra v2 SoundStream encoder, 16 kHz, 320 samples -> 64-d latent per 20 ms frame (int8, streaming).',
+    upstream: {
+      repo: 'google/lyra',
+      path: 'lyra/model_coeffs/soundstream_encoder.tflite',
+      commit: lyraCommit,
+    },
+    description:
+      'Lyra v2 SoundStream encoder, 16 kHz, 320 samples -> 64-d latent per 20 ms frame (int8, streaming).',
   },
   {
     id: 'lyra-quantizer',
@@ -73,7 +78,8 @@ export const modelManifest: readonly ModelEntry[] = [
       path: 'tensorflow_lite_support/cc/test/testdata/task/audio/yamnet_audio_classifier_with_metadata.tflite',
       commit: tfliteSupportCommit,
     },
-    description: 'YAMNet AudioSet classifier (521 classes, int8), 15600 samples at 16 kHz in; embedding = tensor 115.',
+    description:
+      'YAMNet AudioSet classifier (521 classes, int8), 15600 samples at 16 kHz in; embedding = tensor 115.',
   },
   {
     id: 'yamnet-labels',
@@ -99,7 +105,8 @@ export const modelManifest: readonly ModelEntry[] = [
       path: 'musicnn_keras/keras_checkpoints/MTT_musicnn.h5',
       commit: musicnnCommit,
     },
-    description: 'MusiCNN tagger (Keras HDF5), MagnaTagATune 50 tags; 16 kHz, n_fft 512, hop 256, 96 mels, 3 s.',
+    description:
+      'MusiCNN tagger (Keras HDF5), MagnaTagATune 50 tags; 16 kHz, n_fft 512, hop 256, 96 mels, 3 s.',
   },
   {
     id: 'musicnn-msd',
@@ -120,7 +127,11 @@ export const modelManifest: readonly ModelEntry[] = [
     bytes: 1229,
     sha256: '00fd595eb16bad3a605e10bb6eaf0152cb8125bed6e2c884a636f679ae100419',
     license: 'ISC',
-    upstream: { repo: 'Quint-e/musicnn_keras', path: 'musicnn_keras/configuration.py', commit: musicnnCommit },
+    upstream: {
+      repo: 'Quint-e/musicnn_keras',
+      path: 'musicnn_keras/configuration.py',
+      commit: musicnnCommit,
+    },
     description: 'MusiCNN frontend constants and the MTT / MSD label lists in output order (text copy).',
   },
   {
@@ -134,7 +145,8 @@ export const modelManifest: readonly ModelEntry[] = [
       path: 'tensorflow_lite_support/metadata/python/tests/testdata/image_classifier/mobilenet_v2_1.0_224_quant.tflite',
       commit: tfliteSupportCommit,
     },
-    description: 'MobileNetV2 1.0 224, uint8, ImageNet 1001 classes (quantized logits); pooled 1280-d features.',
+    description:
+      'MobileNetV2 1.0 224, uint8, ImageNet 1001 classes (quantized logits); pooled 1280-d features.',
   },
   {
     id: 'mobilenet-v1-025-float',
@@ -181,7 +193,8 @@ export const modelManifest: readonly ModelEntry[] = [
 /** The manifest entry with this id; throws a plain Error for an unknown id (a programming error). */
 export function manifestEntry(id: string): ModelEntry {
   const entry = modelManifest.find((e) => e.id === id);
-  if (!entry) throw new Error(`unknown model id '${id}' (known: ${modelManifest.map((e) => e.id).join(', ')})`);
+  if (!entry)
+    throw new Error(`unknown model id '${id}' (known: ${modelManifest.map((e) => e.id).join(', ')})`);
   return entry;
 }
 

@@ -42,9 +42,14 @@ export async function fetchModel(entry: ModelEntry, options: FetchOptions): Prom
     bytes = await download(url);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new V2meowError('MODEL_MISSING', `could not download model '${entry.id}' from ${url}: ${reason}`, entry.file, {
-      cause: error,
-    });
+    throw new V2meowError(
+      'MODEL_MISSING',
+      `could not download model '${entry.id}' from ${url}: ${reason}`,
+      entry.file,
+      {
+        cause: error,
+      },
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length !== entry.bytes || sha256 !== entry.sha256) {

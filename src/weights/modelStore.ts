@@ -19,7 +19,8 @@ export interface ModelDirectory {
 
 /** The per-user cache directory that `v2meow models fetch` writes into by default. */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return resolve(base, 'v2meow', 'models');
 }
 
@@ -108,7 +109,11 @@ export function resolveModel(id: string, env: NodeJS.ProcessEnv = process.env): 
   const looked = modelSearchPath(env)
     .map((d) => `${join(d.dir, entry.file)} (${d.source})`)
     .join(', ');
-  throw new V2meowError('MODEL_MISSING', `model '${id}' not found; looked in ${looked}; ${howToGet(entry)}`, entry.file);
+  throw new V2meowError(
+    'MODEL_MISSING',
+    `model '${id}' not found; looked in ${looked}; ${howToGet(entry)}`,
+    entry.file,
+  );
 }
 
 /** The bytes of a checked model file (see resolveModel for errors). */

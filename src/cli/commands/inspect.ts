@@ -23,13 +23,16 @@ function formatText(report: InspectReport): string {
   const lines = [`${report.file}: ${report.durationSec.toFixed(2)} s`];
   if (report.audio) {
     lines.push(`clip (YAMNet): ${labels(report.clip.yamnet.slice(0, 5))}`);
-    for (const w of report.audio.windows) lines.push(`  ${w.startSec.toFixed(2).padStart(7)} s  ${labels(w.yamnet)}`);
+    for (const w of report.audio.windows)
+      lines.push(`  ${w.startSec.toFixed(2).padStart(7)} s  ${labels(w.yamnet)}`);
   }
   if (report.video) {
     lines.push(`clip (ImageNet): ${labels(report.clip.imagenet.slice(0, 5))}`);
     lines.push(`person in ${((report.clip.personFraction ?? 0) * 100).toFixed(0)}% of frames`);
     for (const s of report.video.seconds)
-      lines.push(`  ${s.timeSec.toFixed(2).padStart(7)} s  ${s.personPresent ? 'person ' : 'nobody '} ${labels(s.imagenet)}`);
+      lines.push(
+        `  ${s.timeSec.toFixed(2).padStart(7)} s  ${s.personPresent ? 'person ' : 'nobody '} ${labels(s.imagenet)}`,
+      );
   }
   return lines.join('\n');
 }
@@ -47,7 +50,8 @@ export const inspectCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const top = values.top === undefined ? 3 : Number(values.top);
     const fps = values.fps === undefined ? 1 : Number(values.fps);
-    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
+    if (!Number.isInteger(top) || top < 1)
+      throw new UsageError(`--top must be a positive integer, got ${values.top}`);
     if (!(fps > 0 && fps <= 30)) throw new UsageError(`--fps must be in (0, 30], got ${values.fps}`);
     const report = await inspectMedia(positionals[0]!, {
       topPerWindow: top,

@@ -3,7 +3,13 @@
 // tensorflow/lite/schema/schema.fbs (Model, SubGraph, Tensor, QuantizationParameters, Buffer, Operator,
 // OperatorCode). Plain objects out; buffer data are views into the input bytes (no copy).
 import { V2meowError } from '../../errors.js';
-import { builtinOperatorName, type TensorType, tensorTypeBytes, tensorTypeNames, tfliteFileIdentifier } from './schema.js';
+import {
+  builtinOperatorName,
+  type TensorType,
+  tensorTypeBytes,
+  tensorTypeNames,
+  tfliteFileIdentifier,
+} from './schema.js';
 import { type FlatTable, rootTable } from './table.js';
 
 /**
@@ -132,7 +138,8 @@ export function isTflite(bytes: Uint8Array): boolean {
  * Throws V2meowError BAD_FORMAT when the bytes are not a readable TFLite flatbuffer.
  */
 export function readTfliteModel(bytes: Uint8Array, file?: string): TfliteModel {
-  if (!isTflite(bytes)) throw new V2meowError('BAD_FORMAT', 'not a TFLite flatbuffer (no TFL3 identifier)', file);
+  if (!isTflite(bytes))
+    throw new V2meowError('BAD_FORMAT', 'not a TFLite flatbuffer (no TFL3 identifier)', file);
   try {
     const root = rootTable(bytes);
     const codes = root.tables(1).map(readOperatorCode);

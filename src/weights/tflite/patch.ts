@@ -24,7 +24,8 @@ export function withSubgraphOutputs(
   const subgraph = root.tables(subgraphsField)[subgraphIndex];
   if (!subgraph) throw new V2meowError('BAD_FORMAT', `no subgraph ${subgraphIndex}`, file);
   const fieldAt = subgraph.fieldPosition(subgraphOutputsField);
-  if (!fieldAt) throw new V2meowError('BAD_FORMAT', `subgraph ${subgraphIndex} has no outputs field to edit`, file);
+  if (!fieldAt)
+    throw new V2meowError('BAD_FORMAT', `subgraph ${subgraphIndex} has no outputs field to edit`, file);
   // Buffers stored past the flatbuffer (files > 2 GB) are addressed absolutely; appending would break them.
   if (root.tables(buffersField).some((b) => b.uint64(bufferOffsetField) > 1n))
     throw new V2meowError('BAD_FORMAT', 'cannot edit a TFLite file with external buffers', file);
@@ -33,7 +34,7 @@ export function withSubgraphOutputs(
   result.set(bytes);
   const view = new DataView(result.buffer);
   view.setInt32(vectorAt, outputs.length, true);
-  outputs.forEach((tensorId, i) => view.setInt32(vectorAt + 4 + 4 * i, tensorId, true));
+  for (const [i, tensorId] of outputs.entries()) view.setInt32(vectorAt + 4 + 4 * i, tensorId, true);
   // A uoffset is relative to where it is stored and always points forward: the end of the file qualifies.
   view.setUint32(fieldAt, vectorAt - fieldAt, true);
   return result;

@@ -26,7 +26,11 @@ function typedView(bytes: Uint8Array, type: TfliteTensor['type']): ArrayLike<num
  * Dequantizes integer values with per-tensor or per-channel parameters.
  * @param values quantized values, row-major with shape `shape`
  */
-export function dequantize(values: ArrayLike<number>, quantization: Quantization, shape: readonly number[]): Float32Array {
+export function dequantize(
+  values: ArrayLike<number>,
+  quantization: Quantization,
+  shape: readonly number[],
+): Float32Array {
   const out = new Float32Array(values.length);
   const { scale, zeroPoint, quantizedDimension } = quantization;
   if (scale.length <= 1) {
