@@ -28,7 +28,8 @@ video { width: 100%; aspect-ratio: 16 / 9; background: #000; border-radius: 6px;
 .question { border: none; margin: 14px 0 0; padding: 0; }
 .question legend { font-weight: 650; margin-bottom: 8px; padding: 0; }
 .question .number { display: inline-block; background: var(--ink); color: #fff; border-radius: 4px; padding: 0 6px; margin-right: 4px; font-size: .85rem; }
-.scale { display: grid; grid-template-columns: repeat(5, 1fr); gap: 6px; }
+.scale { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)) minmax(0, 1.35fr) repeat(2, minmax(0, 1fr)); gap: 6px; }
+@media (max-width: 480px) { section { padding: 10px; } main { padding: 10px 8px 32px; } .scale { gap: 4px; } .choice { font-size: .78rem; min-height: 56px; padding: 4px 2px; } }
 .choice { position: relative; display: flex; align-items: center; justify-content: center; text-align: center; min-height: 52px;
   border: 2px solid var(--line); border-radius: 8px; padding: 4px 3px; cursor: pointer; font-size: .85rem; line-height: 1.2; background: #fff; user-select: none; }
 .choice input { position: absolute; opacity: 0; pointer-events: none; }
