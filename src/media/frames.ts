@@ -57,7 +57,7 @@ function filterChain(spec: FrameStreamSpec, label: string): string {
     spec.resize === 'crop'
       ? `scale=${spec.width}:${spec.height}:force_original_aspect_ratio=increase:flags=area,crop=${spec.width}:${spec.height}`
       : `scale=${spec.width}:${spec.height}:flags=area`;
-  return `[${label}]fps=fps=${spec.fps}:round=near,${scale},format=${format}[out${label}]`;
+  return `[${label}]fps=fps=${spec.fps}:round=up,${scale},format=${format}[out${label}]`;
 }
 
 function validateSpec(spec: FrameStreamSpec, path: string): void {

@@ -6,7 +6,7 @@ import type { Envelope } from './onset.js';
 export interface BeatTrackOptions {
   /** Weight of the tempo-consistency penalty; default 100 (Ellis 2007, librosa). */
   readonly tightness?: number;
-  /** Move each beat to the interpolated envelope peak within +-10% of a period (sub-frame times); default false. */
+  /** Move each beat to the envelope centroid around its peak within +-10% of a period (sub-frame times); default false. */
   readonly refineToPeaks?: boolean;
   /** Drop weak beats at both ends (silence before/after the music); default true. */
   readonly trimEdges?: boolean;
@@ -40,15 +40,19 @@ function localScore(values: Float64Array, periodFrames: number): Float64Array {
   return out;
 }
 
-function parabolicPeak(values: Float32Array | Float64Array, centre: number, radius: number): number {
+/** The centroid of the envelope over the 3 frames around its maximum within +-radius of `centre`. */
+function peakCentroid(values: Float32Array, centre: number, radius: number): number {
   let best = centre;
   for (let i = Math.max(0, centre - radius); i <= Math.min(values.length - 1, centre + radius); i++) {
     if (values[i]! > values[best]!) best = i;
   }
-  if (best <= 0 || best >= values.length - 1) return best;
-  const [a, b, c] = [values[best - 1]!, values[best]!, values[best + 1]!];
-  const denominator = a - 2 * b + c;
-  return denominator < 0 ? best + (0.5 * (a - c)) / denominator : best;
+  let mass = 0;
+  let moment = 0;
+  for (let i = Math.max(0, best - 1); i <= Math.min(values.length - 1, best + 1); i++) {
+    mass += values[i]!;
+    moment += i * values[i]!;
+  }
+  return mass > 0 ? moment / mass : best;
 }
 
 /** Beat times in seconds, ascending, for an envelope and a beat period (in envelope frames). */
@@ -109,7 +113,7 @@ export function trackBeats(
   }
   const radius = Math.max(1, Math.round(0.1 * periodFrames));
   return kept.map(
-    (t) => (options.refineToPeaks ? parabolicPeak(envelope.values, t, radius) : t) / envelope.frameRateHz,
+    (t) => (options.refineToPeaks ? peakCentroid(envelope.values, t, radius) : t) / envelope.frameRateHz,
   );
 }
 
