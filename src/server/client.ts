@@ -3,7 +3,7 @@
 // thank-you. Submit stays disabled until both clips have played and both questions are answered; a submit is
 // safe to retry (the server recognises a repeated identical rating).
 
-export const clientScript = String.raw`'use strict';
+export const clientScript = `'use strict';
 (function () {
   var byId = function (id) { return document.getElementById(id); };
   var sections = ['consent', 'rating', 'finished'];

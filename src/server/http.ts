@@ -46,7 +46,12 @@ export function send(
   response.end(response.req.method === 'HEAD' ? undefined : bytes);
 }
 
-export function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
 }
 

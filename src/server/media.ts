@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { HttpError, send } from './http.js';
 
 /** Parses a single `bytes=` range against a file size; undefined = whole file; throws 416 when unsatisfiable. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
@@ -21,7 +24,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
     start = Number(match[1]);
     end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
   }
-  if (!Number.isSafeInteger(start) || start >= size || end < start) throw new HttpError(416, 'range not satisfiable');
+  if (!Number.isSafeInteger(start) || start >= size || end < start)
+    throw new HttpError(416, 'range not satisfiable');
   return { start, end };
 }
 
@@ -46,8 +50,10 @@ export function serveMedia(
   let range: { start: number; end: number } | undefined;
   try {
     range = parseRange(request.headers.range, size);
-  } catch (error) {
-    send(response, 416, 'text/plain; charset=utf-8', 'range not satisfiable', { 'Content-Range': `bytes */${size}` });
+  } catch {
+    send(response, 416, 'text/plain; charset=utf-8', 'range not satisfiable', {
+      'Content-Range': `bytes */${size}`,
+    });
     return;
   }
   const start = range?.start ?? 0;

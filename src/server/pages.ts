@@ -1,8 +1,9 @@
 // Server-rendered HTML: the rater page (instructions and consent, then one pair at a time; the behaviour is in
 // client.ts) and the token-protected admin progress page. Wording of the questions and scale comes from
 // src/study/questions.ts, i.e. verbatim from the V2Meow paper.
-import { answerLabels, answers, ignoreQualityNote, questions } from '../study/questions.js';
+
 import type { StudyProgress } from '../study/progress.js';
+import { answerLabels, answers, ignoreQualityNote, questions } from '../study/questions.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -95,7 +96,9 @@ export function raterPage(title: string): string {
 export function adminPage(progress: StudyProgress): string {
   const rows = progress.pairs
     .map(
-      (pair) => `<tr${pair.isControl ? ' class="control"' : ''}><td>${pair.pairId}</td><td>${escapeHtml(pair.video)}</td>
+      (
+        pair,
+      ) => `<tr${pair.isControl ? ' class="control"' : ''}><td>${pair.pairId}</td><td>${escapeHtml(pair.video)}</td>
       <td>${escapeHtml(pair.first)}</td><td>${pair.isControl ? '(control)' : escapeHtml(pair.second)}</td>
       <td>${pair.rated}${pair.isControl ? '' : ` / ${pair.quota}`}</td></tr>`,
     )

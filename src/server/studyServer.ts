@@ -15,14 +15,23 @@ import {
   mediaFolderName,
   nextAssignment,
   openStudyDatabase,
-  readSettings,
   type RatingInput,
+  readSettings,
   type StudyDatabase,
   studyProgress,
   submitRating,
 } from '../study/index.js';
 import { clientScript } from './client.js';
-import { assertSameOrigin, HttpError, readCookie, readJsonBody, send, sendHtml, sendJson, statusOf } from './http.js';
+import {
+  assertSameOrigin,
+  HttpError,
+  readCookie,
+  readJsonBody,
+  send,
+  sendHtml,
+  sendJson,
+  statusOf,
+} from './http.js';
 import { serveMedia } from './media.js';
 import { adminPage, errorPage, raterPage } from './pages.js';
 import { styles } from './styles.js';
@@ -68,12 +77,16 @@ function tokenMatches(given: string | null, expected: string): boolean {
 
 /** Validates the body of POST /api/ratings. */
 function parseRating(body: unknown): RatingInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'want a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'want a JSON object');
   const { assignmentId, relevance, preference } = body as Record<string, unknown>;
   if (!Number.isSafeInteger(assignmentId) || (assignmentId as number) < 1)
     throw new HttpError(400, 'assignmentId must be a positive integer');
   if (!isAnswer(relevance) || !isAnswer(preference))
-    throw new HttpError(400, 'relevance and preference must each be one of strongA, weakA, none, weakB, strongB');
+    throw new HttpError(
+      400,
+      'relevance and preference must each be one of strongA, weakA, none, weakB, strongB',
+    );
   const extra = Object.keys(body).filter((key) => !['assignmentId', 'relevance', 'preference'].includes(key));
   if (extra.length > 0) throw new HttpError(400, `unexpected fields: ${extra.join(', ')}`);
   return { assignmentId: assignmentId as number, relevance, preference };
@@ -105,11 +118,13 @@ export async function startStudyServer(options: StudyServerOptions): Promise<Stu
       return serveMedia(request, response, mediaDir, allowedMedia, name);
     }
     if (path === '/' && isRead) return sendHtml(response, 200, page);
-    if (path === '/app.js' && isRead) return send(response, 200, 'text/javascript; charset=utf-8', clientScript);
+    if (path === '/app.js' && isRead)
+      return send(response, 200, 'text/javascript; charset=utf-8', clientScript);
     if (path === '/app.css' && isRead) return send(response, 200, 'text/css; charset=utf-8', styles);
     if (path === '/api/session' && isRead) {
       const rater = raterOf(request);
-      const known = rater !== undefined && database.prepare('SELECT 1 FROM raters WHERE id = ?').get(rater) !== undefined;
+      const known =
+        rater !== undefined && database.prepare('SELECT 1 FROM raters WHERE id = ?').get(rater) !== undefined;
       return sendJson(response, 200, { rater: known });
     }
     if (path === '/api/raters' && method === 'POST') {
@@ -137,41 +152,68 @@ export async function startStudyServer(options: StudyServerOptions): Promise<Stu
       if (!tokenMatches(url.searchParams.get('token') ?? bearer, settings.adminToken))
         throw new HttpError(401, 'admin token required (?token=... or Authorization: Bearer ...)');
       const progress = studyProgress(database);
-      return path === '/admin' ? sendHtml(response, 200, adminPage(progress)) : sendJson(response, 200, progress);
+      return path === '/admin'
+        ? sendHtml(response, 200, adminPage(progress))
+        : sendJson(response, 200, progress);
     }
-    const known = ['/', '/app.js', '/app.css', '/api/session', '/api/raters', '/api/next', '/api/ratings', '/admin'];
-    throw new HttpError(known.includes(path) ? 405 : 404, known.includes(path) ? 'method not allowed' : 'not found');
+    const known = [
+      '/',
+      '/app.js',
+      '/app.css',
+      '/api/session',
+      '/api/raters',
+      '/api/next',
+      '/api/ratings',
+      '/admin',
+    ];
+    throw new HttpError(
+      known.includes(path) ? 405 : 404,
+      known.includes(path) ? 'method not allowed' : 'not found',
+    );
   }
 
-  const server: Server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (request, response) => {
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://study.invalid');
-    } catch {
-      sendJson(response, 400, { error: 'bad request target' });
-      return;
-    }
-    route(request, response, url).catch((error: unknown) => {
-      const status = statusOf(error);
-      const message =
-        status === 500 ? 'internal error' : error instanceof V2meowError ? error.message : (error as Error).message;
-      if (status === 500) log(`study server: ${request.method} ${url.pathname}: ${(error as Error).stack ?? error}`);
-      if (response.headersSent) {
-        response.destroy();
+  const server: Server = createServer(
+    { requestTimeout: 60_000, headersTimeout: 20_000 },
+    (request, response) => {
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://study.invalid');
+      } catch {
+        sendJson(response, 400, { error: 'bad request target' });
         return;
       }
-      const wantsHtml = !url.pathname.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
-      const headers: Record<string, string> = status === 413 ? { Connection: 'close' } : {};
-      if (wantsHtml) send(response, status, 'text/html; charset=utf-8', errorPage(status, message), headers);
-      else sendJson(response, status, { error: message }, headers);
-    });
-  });
+      route(request, response, url).catch((error: unknown) => {
+        const status = statusOf(error);
+        const message =
+          status === 500
+            ? 'internal error'
+            : error instanceof V2meowError
+              ? error.message
+              : (error as Error).message;
+        if (status === 500)
+          log(`study server: ${request.method} ${url.pathname}: ${(error as Error).stack ?? error}`);
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        const wantsHtml =
+          !url.pathname.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+        const headers: Record<string, string> = status === 413 ? { Connection: 'close' } : {};
+        if (wantsHtml)
+          send(response, status, 'text/html; charset=utf-8', errorPage(status, message), headers);
+        else sendJson(response, status, { error: message }, headers);
+      });
+    },
+  );
   server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new V2meowError('BAD_ARGUMENT', `cannot listen: ${error.message}`)));
+    server.once('error', (error) =>
+      reject(new V2meowError('BAD_ARGUMENT', `cannot listen: ${error.message}`)),
+    );
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;

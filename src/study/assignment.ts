@@ -76,7 +76,9 @@ interface AssignmentRow {
 
 function requireRater(database: StudyDatabase, raterId: string): RaterRow {
   const rater = isRaterId(raterId)
-    ? (database.prepare('SELECT id, control_slots FROM raters WHERE id = ?').get(raterId) as RaterRow | undefined)
+    ? (database.prepare('SELECT id, control_slots FROM raters WHERE id = ?').get(raterId) as
+        | RaterRow
+        | undefined)
     : undefined;
   if (!rater) throw new V2meowError('FORBIDDEN', 'unknown rater');
   return rater;
@@ -84,7 +86,9 @@ function requireRater(database: StudyDatabase, raterId: string): RaterRow {
 
 function ratedCount(database: StudyDatabase, pairId: number): number {
   const row = database
-    .prepare('SELECT COUNT(*) AS n FROM assignments a JOIN ratings r ON r.assignment_id = a.id WHERE a.pair_id = ?')
+    .prepare(
+      'SELECT COUNT(*) AS n FROM assignments a JOIN ratings r ON r.assignment_id = a.id WHERE a.pair_id = ?',
+    )
     .get(pairId) as { n: number };
   return row.n;
 }
@@ -131,7 +135,9 @@ export function nextAssignment(
       database.prepare('DELETE FROM assignments WHERE id = ?').run(open.id);
     }
     const rated = (
-      database.prepare('SELECT COUNT(*) AS n FROM assignments WHERE rater_id = ?').get(raterId) as { n: number }
+      database.prepare('SELECT COUNT(*) AS n FROM assignments WHERE rater_id = ?').get(raterId) as {
+        n: number;
+      }
     ).n;
     if (rated >= settings.pairsPerRater) return { done: true, rated, total: settings.pairsPerRater };
     const position = rated;
@@ -168,7 +174,9 @@ export function nextAssignment(
     // Alternate sides across a pair's raters, starting from a per-pair coin flip derived from the seed.
     const swapped = (hashString(`${settings.seed}:${pairId}`) + shown) % 2;
     const result = database
-      .prepare('INSERT INTO assignments (rater_id, pair_id, position, swapped, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO assignments (rater_id, pair_id, position, swapped, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(raterId, pairId, position, swapped, now.toISOString());
     const assignment = database
       .prepare('SELECT * FROM assignments WHERE id = ?')
@@ -213,11 +221,14 @@ export function submitRating(
       | AssignmentRow
       | undefined;
     if (!assignment) throw new V2meowError('NOT_FOUND', `no assignment ${input.assignmentId}`);
-    if (assignment.rater_id !== raterId) throw new V2meowError('FORBIDDEN', 'this assignment belongs to another rater');
+    if (assignment.rater_id !== raterId)
+      throw new V2meowError('FORBIDDEN', 'this assignment belongs to another rater');
     const countRated = () =>
       (
         database
-          .prepare('SELECT COUNT(*) AS n FROM ratings r JOIN assignments a ON a.id = r.assignment_id WHERE a.rater_id = ?')
+          .prepare(
+            'SELECT COUNT(*) AS n FROM ratings r JOIN assignments a ON a.id = r.assignment_id WHERE a.rater_id = ?',
+          )
           .get(raterId) as { n: number }
       ).n;
     const existing = database
@@ -228,12 +239,17 @@ export function submitRating(
         return { duplicate: true, rated: countRated(), total: settings.pairsPerRater };
       throw new V2meowError('CONFLICT', 'this pair has already been rated');
     }
-    const pair = database.prepare('SELECT quota, is_control FROM pairs WHERE id = ?').get(assignment.pair_id) as {
+    const pair = database
+      .prepare('SELECT quota, is_control FROM pairs WHERE id = ?')
+      .get(assignment.pair_id) as {
       quota: number;
       is_control: number;
     };
     if (!pair.is_control && ratedCount(database, assignment.pair_id) >= pair.quota) {
-      throw new V2meowError('CONFLICT', 'this pair already has all its ratings; please continue with the next one');
+      throw new V2meowError(
+        'CONFLICT',
+        'this pair already has all its ratings; please continue with the next one',
+      );
     }
     database
       .prepare('INSERT INTO ratings (assignment_id, relevance, preference, created_at) VALUES (?, ?, ?, ?)')

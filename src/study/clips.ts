@@ -19,9 +19,13 @@ function runFfmpeg(args: readonly string[], about: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
     });
-    child.on('error', (error) => reject(new V2meowError('FFMPEG_FAILED', error.message, about, { cause: error })));
+    child.on('error', (error) =>
+      reject(new V2meowError('FFMPEG_FAILED', error.message, about, { cause: error })),
+    );
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new V2meowError('FFMPEG_FAILED', stderr.trim().split('\n').at(-1) ?? '', about)),
+      code === 0
+        ? resolve()
+        : reject(new V2meowError('FFMPEG_FAILED', stderr.trim().split('\n').at(-1) ?? '', about)),
     );
   });
 }
@@ -30,7 +34,11 @@ function runFfmpeg(args: readonly string[], about: string): Promise<void> {
  * Returns a path whose picture browsers can play: `videoPath` itself, or an H.264 copy written to
  * `scratchDir` (the caller removes it). Throws NO_VIDEO_STREAM and the probe errors for unreadable videos.
  */
-export async function browserPlayablePicture(videoPath: string, scratchDir: string, stem: string): Promise<string> {
+export async function browserPlayablePicture(
+  videoPath: string,
+  scratchDir: string,
+  stem: string,
+): Promise<string> {
   const info = await probe(videoPath);
   const stream = info.streams.find((candidate) => candidate.type === 'video');
   if (!stream) throw new V2meowError('NO_VIDEO_STREAM', 'has no video stream', videoPath);
@@ -38,15 +46,33 @@ export async function browserPlayablePicture(videoPath: string, scratchDir: stri
   const output = join(scratchDir, `${stem}.picture.mp4`);
   rmSync(output, { force: true });
   await runFfmpeg(
-    ['-v', 'error', '-y', '-i', videoPath, '-map', '0:v:0', '-an', '-c:v', 'libx264', '-preset', 'veryfast']
-      .concat(['-crf', '23', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', output]),
+    [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      videoPath,
+      '-map',
+      '0:v:0',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+    ].concat(['-crf', '23', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', output]),
     videoPath,
   );
   return output;
 }
 
 /** Muxes `soundtrackPath`'s first audio stream under `picturePath` into `outputPath`; returns its duration. */
-export async function makeClip(picturePath: string, soundtrackPath: string, outputPath: string): Promise<number> {
-  const result = await muxAudioIntoVideo(picturePath, { path: soundtrackPath }, outputPath, { audioBitrateKbps: 160 });
+export async function makeClip(
+  picturePath: string,
+  soundtrackPath: string,
+  outputPath: string,
+): Promise<number> {
+  const result = await muxAudioIntoVideo(picturePath, { path: soundtrackPath }, outputPath, {
+    audioBitrateKbps: 160,
+  });
   return result.durationSec;
 }

@@ -70,7 +70,7 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
     throw new V2meowError('FILE_NOT_FOUND', 'parent folder does not exist', dirname(studyDir));
 
   const { videos, warnings } = matchSources(options.videosDir, options.systems);
-  warnings.forEach((warning) => progress(`warning: ${warning}`));
+  for (const warning of warnings) progress(`warning: ${warning}`);
   const random = seededRandom(seed);
   const videoSystems = videos.map((video) => ({ video: video.name, systems: [...video.soundtracks.keys()] }));
   const pairs = selectPairs(videoSystems, options.pairs ?? 'all', random);
@@ -85,7 +85,13 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
   const workDir = join(dirname(studyDir), `.${basename(studyDir)}.partial-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(workDir, mediaFolderName), { recursive: true });
   try {
-    const clipRows: { video: string; system: string; file: string; source: string; durationSeconds: number }[] = [];
+    const clipRows: {
+      video: string;
+      system: string;
+      file: string;
+      source: string;
+      durationSeconds: number;
+    }[] = [];
     let done = 0;
     for (const video of videos) {
       const systems = [...video.soundtracks.keys()].filter((system) => needed.has(key(video.name, system)));
@@ -131,7 +137,14 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
             .prepare(
               'INSERT INTO clips (id, video_id, system_id, file, source, duration_seconds) VALUES (?, ?, ?, ?, ?, ?)',
             )
-            .run(index + 1, videoIds.get(clip.video)!, systemIds.get(clip.system)!, clip.file, clip.source, clip.durationSeconds);
+            .run(
+              index + 1,
+              videoIds.get(clip.video)!,
+              systemIds.get(clip.system)!,
+              clip.file,
+              clip.source,
+              clip.durationSeconds,
+            );
           clipIds.set(key(clip.video, clip.system), index + 1);
         });
         const insertPair = database.prepare(

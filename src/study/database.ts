@@ -77,14 +77,20 @@ export function createStudyDatabase(path: string): StudyDatabase {
   const database = new Database(path);
   configure(database);
   database.exec(schema);
-  database.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('formatVersion', String(studyFormatVersion));
+  database
+    .prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+    .run('formatVersion', String(studyFormatVersion));
   return database;
 }
 
 /** Opens the database of an existing study folder, checking its format version. */
-export function openStudyDatabase(studyDir: string, options: { readonly readonly?: boolean } = {}): StudyDatabase {
+export function openStudyDatabase(
+  studyDir: string,
+  options: { readonly readonly?: boolean } = {},
+): StudyDatabase {
   const path = join(studyDir, databaseFileName);
-  if (!existsSync(path)) throw new V2meowError('FILE_NOT_FOUND', 'not a study folder (no study.sqlite)', studyDir);
+  if (!existsSync(path))
+    throw new V2meowError('FILE_NOT_FOUND', 'not a study folder (no study.sqlite)', studyDir);
   let database: StudyDatabase;
   try {
     database = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true });
@@ -110,15 +116,18 @@ export function openStudyDatabase(studyDir: string, options: { readonly readonly
 
 /** Reads a meta value, or undefined. */
 export function readMeta(database: StudyDatabase, key: string): string | undefined {
-  const row = database.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = database.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+    | { value: string }
+    | undefined;
   return row?.value;
 }
 
 export function writeMeta(database: StudyDatabase, key: string, value: string): void {
-  database.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
-    key,
-    value,
-  );
+  database
+    .prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    )
+    .run(key, value);
 }
 
 /** Study-wide settings stored in `meta` at creation. */

@@ -45,7 +45,11 @@ export function allPairs(videos: readonly VideoSystems[]): PlannedPair[] {
  * The study's pairs: all of them, or `selection` drawn uniformly without replacement (kept in the order of
  * `allPairs`). Asking for more pairs than exist gives all of them.
  */
-export function selectPairs(videos: readonly VideoSystems[], selection: PairSelection, random: Random): PlannedPair[] {
+export function selectPairs(
+  videos: readonly VideoSystems[],
+  selection: PairSelection,
+  random: Random,
+): PlannedPair[] {
   const all = allPairs(videos);
   if (selection === 'all' || selection >= all.length) return all;
   const chosen = new Set(shuffled([...all.keys()], random).slice(0, selection));

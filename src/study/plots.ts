@@ -81,12 +81,18 @@ export function renderStackedBars(rows: readonly Comparison[], title: string): B
 }
 
 /** Writes `<dir>/<question>.png` for both questions; returns question id -> file name. */
-export async function writeReportPlots(report: StudyReport, dir: string): Promise<Record<QuestionId, string>> {
+export async function writeReportPlots(
+  report: StudyReport,
+  dir: string,
+): Promise<Record<QuestionId, string>> {
   const files = {} as Record<QuestionId, string>;
   for (const question of questions) {
     const rows = report.comparisons.filter((row) => row.question === question.id);
     const name = `${question.id}.png`;
-    await writeFileAtomically(join(dir, name), renderStackedBars(rows, `${question.label}: ${question.text}`));
+    await writeFileAtomically(
+      join(dir, name),
+      renderStackedBars(rows, `${question.label}: ${question.text}`),
+    );
     files[question.id] = name;
   }
   return files;

@@ -17,7 +17,8 @@ export interface Question {
 }
 
 /** The note both questions carry in the paper's rater instructions. */
-export const ignoreQualityNote = 'Please ignore the audio quality (e.g. noise or low fidelity) and focus on the music itself.';
+export const ignoreQualityNote =
+  'Please ignore the audio quality (e.g. noise or low fidelity) and focus on the music itself.';
 
 export const questions: readonly Question[] = [
   {

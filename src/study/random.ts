@@ -40,6 +40,9 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
 /** `count` hex digits. */
 export function randomHex(random: Random, count: number): string {
   let text = '';
-  while (text.length < count) text += Math.floor(random() * 65536).toString(16).padStart(4, '0');
+  while (text.length < count)
+    text += Math.floor(random() * 65536)
+      .toString(16)
+      .padStart(4, '0');
   return text.slice(0, count);
 }

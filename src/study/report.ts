@@ -142,11 +142,14 @@ function compare(
 /** Comparisons for every system pair present in `ratings`, for both questions. */
 export function comparisons(ratings: readonly OrientedRating[]): Comparison[] {
   const pairs = new Map<string, [string, string]>();
-  for (const rating of ratings) pairs.set(`${rating.first}\u0000${rating.second}`, [rating.first, rating.second]);
+  for (const rating of ratings)
+    pairs.set(`${rating.first}\u0000${rating.second}`, [rating.first, rating.second]);
   const sorted = [...pairs.values()].sort((left, right) =>
     left[0] === right[0] ? (left[1] < right[1] ? -1 : 1) : left[0] < right[0] ? -1 : 1,
   );
-  return questionIds.flatMap((question) => sorted.map(([first, second]) => compare(ratings, first, second, question)));
+  return questionIds.flatMap((question) =>
+    sorted.map(([first, second]) => compare(ratings, first, second, question)),
+  );
 }
 
 function systemSummaries(ratings: readonly OrientedRating[], systems: readonly string[]): SystemSummary[] {
@@ -176,7 +179,10 @@ function systemSummaries(ratings: readonly OrientedRating[], systems: readonly s
   );
 }
 
-function breakdown(ratings: readonly OrientedRating[], keyOf: (rating: OrientedRating) => string | null): Breakdown[] {
+function breakdown(
+  ratings: readonly OrientedRating[],
+  keyOf: (rating: OrientedRating) => string | null,
+): Breakdown[] {
   const groups = new Map<string, OrientedRating[]>();
   for (const rating of ratings) {
     const key = keyOf(rating);

@@ -7,8 +7,23 @@ const percent = (value: number) => (Number.isNaN(value) ? 'n/a' : `${(100 * valu
 const interval = (value: number, low: number, high: number) =>
   Number.isNaN(value) ? 'n/a' : `${percent(value)} [${percent(low)}, ${percent(high)}]`;
 
-function comparisonTable(rows: readonly Comparison[], leading: string[] = [], leadingHeader: string[] = []): string[] {
-  const header = [...leadingHeader, 'system X', 'system Y', 'n', 'strong X', 'weak X', 'none', 'weak Y', 'strong Y', 'X win rate [95% CI]'];
+function comparisonTable(
+  rows: readonly Comparison[],
+  leading: string[] = [],
+  leadingHeader: string[] = [],
+): string[] {
+  const header = [
+    ...leadingHeader,
+    'system X',
+    'system Y',
+    'n',
+    'strong X',
+    'weak X',
+    'none',
+    'weak Y',
+    'strong Y',
+    'X win rate [95% CI]',
+  ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of rows)
     lines.push(
@@ -46,7 +61,10 @@ function breakdownSection(title: string, groups: readonly Breakdown[]): string[]
 }
 
 /** Markdown for `report`; `plotFiles` (question id -> path relative to the report) adds the figures. */
-export function formatReportMarkdown(report: StudyReport, plotFiles: Readonly<Record<string, string>> = {}): string {
+export function formatReportMarkdown(
+  report: StudyReport,
+  plotFiles: Readonly<Record<string, string>> = {},
+): string {
   const lines = [
     `# ${report.title}: results`,
     '',

@@ -60,7 +60,11 @@ function filesByStem(dir: string, extensions: readonly string[]): Map<string, st
     const stem = entry.slice(0, entry.length - extension.length);
     const previous = result.get(stem);
     if (previous)
-      throw new V2meowError('BAD_ARGUMENT', `two files for '${stem}' (${previous} and ${path}); keep one`, dir);
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `two files for '${stem}' (${previous} and ${path}); keep one`,
+        dir,
+      );
     result.set(stem, path);
   }
   return result;
@@ -76,9 +80,13 @@ export function matchSources(videosDir: string, systems: readonly SystemSource[]
     if (names.has(system.name)) throw new V2meowError('BAD_ARGUMENT', `system '${system.name}' given twice`);
     names.add(system.name);
   }
-  if (systems.length < 2) throw new V2meowError('BAD_ARGUMENT', 'a pairwise study needs at least two --system');
+  if (systems.length < 2)
+    throw new V2meowError('BAD_ARGUMENT', 'a pairwise study needs at least two --system');
   const videos = filesByStem(videosDir, videoExtensions);
-  const soundtracks = systems.map((system) => ({ system, files: filesByStem(system.dir, soundtrackExtensions) }));
+  const soundtracks = systems.map((system) => ({
+    system,
+    files: filesByStem(system.dir, soundtrackExtensions),
+  }));
   const warnings: string[] = [];
   const matched: MatchedVideo[] = [];
   for (const [name, path] of videos) {
@@ -99,7 +107,8 @@ export function matchSources(videosDir: string, systems: readonly SystemSource[]
   for (const { system, files } of soundtracks)
     for (const stem of files.keys())
       if (!videos.has(stem)) warnings.push(`${system.name}: ${stem} matches no video; ignored`);
-  if (matched.length === 0) throw new V2meowError('BAD_ARGUMENT', 'no video has soundtracks from two systems', videosDir);
+  if (matched.length === 0)
+    throw new V2meowError('BAD_ARGUMENT', 'no video has soundtracks from two systems', videosDir);
   return { videos: matched, warnings };
 }
 
@@ -121,7 +130,8 @@ export function readGenres(path: string): Map<string, string> {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new V2meowError('BAD_FORMAT', 'want an object {"video": "genre"}', path);
     for (const [video, genre] of Object.entries(parsed)) {
-      if (typeof genre !== 'string') throw new V2meowError('BAD_FORMAT', `genre of '${video}' is not a string`, path);
+      if (typeof genre !== 'string')
+        throw new V2meowError('BAD_FORMAT', `genre of '${video}' is not a string`, path);
       result.set(video, genre);
     }
     return result;

@@ -41,81 +41,91 @@ async function playBoth(page: Page): Promise<void> {
   }
 }
 
-test(
-  'a rater plays both clips and answers 3 pairs in Chromium',
-  { skip: existsSync(chromiumPath) ? false : `${chromiumPath} not installed`, timeout: 120_000 },
-  async () => {
-    const studyDir = await makeStudy(2, { pairsPerRater: 3, title: 'Music for video: listening study' });
-    const server = await startStudyServer({ studyDir, port: 0, log: () => {} });
-    const outputDir = mkdtempSync(join(tmpdir(), 'v2meow-browser-'));
-    const context = await chromium.launchPersistentContext(join(outputDir, 'profile'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumFlags,
-      viewport: { width: 1100, height: 900 },
-    });
-    const shown: Shown[] = [];
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${server.url}/`);
-      await page.locator('#consent').waitFor();
-      assert.match(await page.locator('#consent').innerText(), /Which music do you think goes best with the video\?/);
-      await page.click('#start');
-      const choices: [Answer, Answer][] = [
-        ['strongA', 'weakB'],
-        ['none', 'strongB'],
-        ['weakA', 'weakA'],
-      ];
-      for (const [index, [relevance, preference]] of choices.entries()) {
-        await page.locator('#rating').waitFor();
-        await page.waitForFunction((text) => document.getElementById('progress-text')?.textContent === text, `Pair ${index + 1} of 3`);
-        assert.equal(await page.locator('#submit').isDisabled(), true);
-        await playBoth(page);
-        await page.locator(`fieldset[data-question="relevance"] .choice-${relevance}`).click();
-        await page.locator(`fieldset[data-question="preference"] .choice-${preference}`).click();
-        assert.equal(await page.locator('#submit').isDisabled(), false);
-        const source = (side: string) =>
-          page.locator(`#video-${side}`).evaluate((video: HTMLVideoElement) => video.currentSrc.split('/').pop()!);
-        shown.push({ clipA: await source('a'), clipB: await source('b'), relevance, preference });
-        if (index === 0) {
-          await page.screenshot({ path: join(outputDir, 'study-rating.png'), fullPage: true });
-          await page.setViewportSize({ width: 390, height: 844 });
-          await page.screenshot({ path: join(outputDir, 'study-rating-phone.png'), fullPage: true });
-          await page.setViewportSize({ width: 1100, height: 900 });
-        }
-        await page.click('#submit');
+test('a rater plays both clips and answers 3 pairs in Chromium', {
+  skip: existsSync(chromiumPath) ? false : `${chromiumPath} not installed`,
+  timeout: 120_000,
+}, async () => {
+  const studyDir = await makeStudy(2, { pairsPerRater: 3, title: 'Music for video: listening study' });
+  const server = await startStudyServer({ studyDir, port: 0, log: () => {} });
+  const outputDir = mkdtempSync(join(tmpdir(), 'v2meow-browser-'));
+  const context = await chromium.launchPersistentContext(join(outputDir, 'profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumFlags,
+    viewport: { width: 1100, height: 900 },
+  });
+  const shown: Shown[] = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${server.url}/`);
+    await page.locator('#consent').waitFor();
+    assert.match(
+      (await page.locator('#consent').textContent()) ?? '',
+      /Which music do you think goes best with the video\?/,
+    );
+    await page.click('#start');
+    const choices: [Answer, Answer][] = [
+      ['strongA', 'weakB'],
+      ['none', 'strongB'],
+      ['weakA', 'weakA'],
+    ];
+    for (const [index, [relevance, preference]] of choices.entries()) {
+      await page.locator('#rating').waitFor();
+      await page.waitForFunction(
+        (text) => document.getElementById('progress-text')?.textContent === text,
+        `Pair ${index + 1} of 3`,
+      );
+      assert.equal(await page.locator('#submit').isDisabled(), true);
+      await playBoth(page);
+      await page.locator(`fieldset[data-question="relevance"] .choice-${relevance}`).click();
+      await page.locator(`fieldset[data-question="preference"] .choice-${preference}`).click();
+      assert.equal(await page.locator('#submit').isDisabled(), false);
+      const source = (side: string) =>
+        page
+          .locator(`#video-${side}`)
+          .evaluate((video: HTMLVideoElement) => video.currentSrc.split('/').pop()!);
+      shown.push({ clipA: await source('a'), clipB: await source('b'), relevance, preference });
+      if (index === 0) {
+        await page.screenshot({ path: join(outputDir, 'study-rating.png'), fullPage: true });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.screenshot({ path: join(outputDir, 'study-rating-phone.png'), fullPage: true });
+        await page.setViewportSize({ width: 1100, height: 900 });
       }
-      await page.locator('#finished').waitFor();
-      assert.match(await page.locator('#finished-text').innerText(), /You rated 3 pairs/);
-      assert.deepEqual(pageErrors, []);
-    } finally {
-      await context.close();
-      await server.close();
+      await page.click('#submit');
     }
-    assert.ok(existsSync(join(outputDir, 'study-rating.png')));
-    const docsImages = join(repoRoot, 'docs', 'img');
-    mkdirSync(docsImages, { recursive: true });
-    copyFileSync(join(outputDir, 'study-rating.png'), join(docsImages, 'study-rating.png'));
-    copyFileSync(join(outputDir, 'study-rating-phone.png'), join(docsImages, 'study-rating-phone.png'));
+    await page.locator('#finished').waitFor();
+    assert.match((await page.locator('#finished-text').textContent()) ?? '', /You rated 3 pairs/);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  assert.ok(existsSync(join(outputDir, 'study-rating.png')));
+  const docsImages = join(repoRoot, 'docs', 'img');
+  mkdirSync(docsImages, { recursive: true });
+  copyFileSync(join(outputDir, 'study-rating.png'), join(docsImages, 'study-rating.png'));
+  copyFileSync(join(outputDir, 'study-rating-phone.png'), join(docsImages, 'study-rating-phone.png'));
 
-    const database = openStudyDatabase(studyDir, { readonly: true });
-    const rows = database
-      .prepare(
-        `SELECT a.swapped, f.file AS first, s.file AS second, r.relevance, r.preference
+  const database = openStudyDatabase(studyDir, { readonly: true });
+  const rows = database
+    .prepare(
+      `SELECT a.swapped, f.file AS first, s.file AS second, r.relevance, r.preference
          FROM ratings r JOIN assignments a ON a.id = r.assignment_id JOIN pairs p ON p.id = a.pair_id
          JOIN clips f ON f.id = p.first_clip_id JOIN clips s ON s.id = p.second_clip_id ORDER BY a.position`,
-      )
-      .all() as { swapped: number; first: string; second: string; relevance: number; preference: number }[];
-    database.close();
-    assert.equal(rows.length, 3);
-    rows.forEach((row, index) => {
-      const page = shown[index]!;
-      // What the page played as A is the pair's first clip unless the assignment was swapped.
-      assert.deepEqual(row.swapped ? [row.second, row.first] : [row.first, row.second], [page.clipA, page.clipB]);
-      assert.equal(row.relevance, answerScore(page.relevance));
-      assert.equal(row.preference, answerScore(page.preference));
-    });
-  },
-);
+    )
+    .all() as { swapped: number; first: string; second: string; relevance: number; preference: number }[];
+  database.close();
+  assert.equal(rows.length, 3);
+  rows.forEach((row, index) => {
+    const page = shown[index]!;
+    // What the page played as A is the pair's first clip unless the assignment was swapped.
+    assert.deepEqual(row.swapped ? [row.second, row.first] : [row.first, row.second], [
+      page.clipA,
+      page.clipB,
+    ]);
+    assert.equal(row.relevance, answerScore(page.relevance));
+    assert.equal(row.preference, answerScore(page.preference));
+  });
+});

@@ -11,7 +11,12 @@ export class ScriptedRater {
   cookie = '';
   constructor(readonly baseUrl: string) {}
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
     const response = await fetch(this.baseUrl + path, {
       method,
       headers: {
@@ -43,10 +48,13 @@ export class ScriptedRater {
 export function rawGet(baseUrl: string, target: string): Promise<number> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: url.hostname, port: url.port, path: target, method: 'GET' }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path: target, method: 'GET' },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
     request.on('error', reject);
     request.end();
   });

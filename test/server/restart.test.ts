@@ -10,9 +10,13 @@ import { makeStudy } from '../study/fixture.js';
 import { ScriptedRater } from './client.js';
 
 function serve(studyDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'v2meow.js'), 'study', 'serve', studyDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'v2meow.js'), 'study', 'serve', studyDir, '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -57,21 +61,26 @@ test('SIGKILL mid-study and restart: every confirmed rating survives and raters 
     }
   };
   await Promise.all(raters.map(rateUntilKilled));
-  await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode ? resolve(0) : first.child.once('exit', resolve)));
+  await new Promise((resolve) =>
+    first.child.exitCode !== null || first.child.signalCode ? resolve(0) : first.child.once('exit', resolve),
+  );
   assert.equal(first.child.signalCode, 'SIGKILL');
 
   const check = openStudyDatabase(studyDir, { readonly: true });
   assert.equal((check.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
   const stored = new Map(
-    (check.prepare('SELECT assignment_id AS id, relevance, preference FROM ratings').all() as {
-      id: number;
-      relevance: number;
-      preference: number;
-    }[]).map((row) => [row.id, { relevance: row.relevance, preference: row.preference }]),
+    (
+      check.prepare('SELECT assignment_id AS id, relevance, preference FROM ratings').all() as {
+        id: number;
+        relevance: number;
+        preference: number;
+      }[]
+    ).map((row) => [row.id, { relevance: row.relevance, preference: row.preference }]),
   );
   check.close();
   assert.ok(confirmed.size >= 10);
-  for (const [id, rating] of confirmed) assert.deepEqual(stored.get(id), rating, `confirmed rating ${id} lost`);
+  for (const [id, rating] of confirmed)
+    assert.deepEqual(stored.get(id), rating, `confirmed rating ${id} lost`);
 
   // Restart on the same folder: the same raters (cookies) finish the study.
   const second = await serve(studyDir);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startStudyServer, type StudyServer } from '../../src/server/index.js';
+import { type StudyServer, startStudyServer } from '../../src/server/index.js';
 import { answers, openStudyDatabase } from '../../src/study/index.js';
 import { makeStudy } from '../study/fixture.js';
 import { rawGet, ScriptedRater } from './client.js';
@@ -84,15 +84,18 @@ test('hostile and broken requests get 4xx and the server keeps serving', async (
 
   const statuses: Record<string, number> = {
     noSession: (await new ScriptedRater(server.url).call('POST', '/api/ratings', good)).status,
-    forgedSession: (await bob.call('GET', '/api/next', undefined, { cookie: 'v2meow_rater=AAAAAAAAAAAAAAAAAAAAAA' }))
-      .status,
+    forgedSession: (
+      await bob.call('GET', '/api/next', undefined, { cookie: 'v2meow_rater=AAAAAAAAAAAAAAAAAAAAAA' })
+    ).status,
     notJson: (await alice.call('POST', '/api/ratings', '{"assignmentId": 1,')).status,
-    wrongContentType: (await alice.call('POST', '/api/ratings', JSON.stringify(good), { 'content-type': 'text/plain' }))
-      .status,
+    wrongContentType: (
+      await alice.call('POST', '/api/ratings', JSON.stringify(good), { 'content-type': 'text/plain' })
+    ).status,
     badAnswer: (await alice.call('POST', '/api/ratings', { ...good, relevance: 'strongC' })).status,
     missingAnswer: (await alice.call('POST', '/api/ratings', { assignmentId, relevance: 'none' })).status,
     extraField: (await alice.call('POST', '/api/ratings', { ...good, rater: 'x' })).status,
-    badId: (await alice.call('POST', '/api/ratings', { ...good, assignmentId: '1; DROP TABLE ratings' })).status,
+    badId: (await alice.call('POST', '/api/ratings', { ...good, assignmentId: '1; DROP TABLE ratings' }))
+      .status,
     arrayBody: (await alice.call('POST', '/api/ratings', [good])).status,
     unknownAssignment: (await alice.call('POST', '/api/ratings', { ...good, assignmentId: 4242 })).status,
     othersAssignment: (await bob.call('POST', '/api/ratings', good)).status,
@@ -104,7 +107,9 @@ test('hostile and broken requests get 4xx and the server keeps serving', async (
     badEncoding: await rawGet(server.url, '/media/%E0%A4%A'),
     database: await rawGet(server.url, '/study.sqlite'),
     adminNoToken: (await alice.call('GET', '/api/admin/progress')).status,
-    adminWrongToken: (await alice.call('GET', '/api/admin/progress', undefined, { authorization: 'Bearer nope' })).status,
+    adminWrongToken: (
+      await alice.call('GET', '/api/admin/progress', undefined, { authorization: 'Bearer nope' })
+    ).status,
     wrongMethod: (await alice.call('DELETE', '/api/ratings')).status,
   };
   assert.deepEqual(statuses, {
@@ -132,7 +137,9 @@ test('hostile and broken requests get 4xx and the server keeps serving', async (
   });
   // Garbage that is not HTTP at all.
   const garbage = await new Promise<string>((resolve) => {
-    const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write('\x00\x01 NOT HTTP\r\n\r\n'));
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () =>
+      socket.write('\x00\x01 NOT HTTP\r\n\r\n'),
+    );
     let text = '';
     socket.on('data', (chunk) => {
       text += chunk.toString();

@@ -1,6 +1,7 @@
 // Assignment rules: quotas, never the same pair twice, A/B balance, exactly-once ratings, held assignments.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { V2meowError } from '../../src/errors.js';
 import {
   createRater,
   nextAssignment,
@@ -8,12 +9,12 @@ import {
   type StudyDatabase,
   submitRating,
 } from '../../src/study/index.js';
-import { V2meowError } from '../../src/errors.js';
 import { makeStudy } from './fixture.js';
 
 function pairOf(database: StudyDatabase, assignmentId: number): number {
-  return (database.prepare('SELECT pair_id FROM assignments WHERE id = ?').get(assignmentId) as { pair_id: number })
-    .pair_id;
+  return (
+    database.prepare('SELECT pair_id FROM assignments WHERE id = ?').get(assignmentId) as { pair_id: number }
+  ).pair_id;
 }
 
 function rateAll(database: StudyDatabase, rater: string): number[] {
@@ -22,7 +23,11 @@ function rateAll(database: StudyDatabase, rater: string): number[] {
     const view = nextAssignment(database, rater);
     if (view.done) return pairs;
     pairs.push(pairOf(database, view.assignmentId));
-    submitRating(database, rater, { assignmentId: view.assignmentId, relevance: 'weakA', preference: 'none' });
+    submitRating(database, rater, {
+      assignmentId: view.assignmentId,
+      relevance: 'weakA',
+      preference: 'none',
+    });
   }
 }
 
@@ -36,14 +41,18 @@ test('quotas are filled exactly and no rater sees a pair twice', async () => {
     [6, 6, 6, 0],
   );
   const counts = database
-    .prepare('SELECT COUNT(*) AS n FROM ratings r JOIN assignments a ON a.id = r.assignment_id GROUP BY a.pair_id')
+    .prepare(
+      'SELECT COUNT(*) AS n FROM ratings r JOIN assignments a ON a.id = r.assignment_id GROUP BY a.pair_id',
+    )
     .all() as { n: number }[];
   assert.deepEqual(
     counts.map((row) => row.n),
     [3, 3, 3, 3, 3, 3],
   );
   // Sides alternate across a pair's raters: of 3 raters, one or two see it swapped, never 0 or 3.
-  const swaps = database.prepare('SELECT SUM(swapped) AS s FROM assignments GROUP BY pair_id').all() as { s: number }[];
+  const swaps = database.prepare('SELECT SUM(swapped) AS s FROM assignments GROUP BY pair_id').all() as {
+    s: number;
+  }[];
   for (const row of swaps) assert.ok(row.s === 1 || row.s === 2);
   database.close();
 });
@@ -61,7 +70,12 @@ test('reloading returns the open assignment; ratings are stored once', async () 
   assert.equal(first.total, 10);
   assert.notEqual(first.clipA, first.clipB);
   assert.throws(
-    () => submitRating(database, other, { assignmentId: first.assignmentId, relevance: 'none', preference: 'none' }),
+    () =>
+      submitRating(database, other, {
+        assignmentId: first.assignmentId,
+        relevance: 'none',
+        preference: 'none',
+      }),
     (error: unknown) => error instanceof V2meowError && error.code === 'FORBIDDEN',
   );
   assert.throws(
@@ -108,7 +122,12 @@ test('an unanswered assignment holds its place until it expires', async () => {
   assert.equal(pairOf(database, taken.assignmentId), pairOf(database, held.assignmentId));
   submitRating(database, third, { assignmentId: taken.assignmentId, relevance: 'none', preference: 'none' });
   assert.throws(
-    () => submitRating(database, slow, { assignmentId: held.assignmentId, relevance: 'none', preference: 'none' }),
+    () =>
+      submitRating(database, slow, {
+        assignmentId: held.assignmentId,
+        relevance: 'none',
+        preference: 'none',
+      }),
     (error: unknown) => error instanceof V2meowError && error.code === 'CONFLICT',
   );
   // The slow rater moves on: the stale assignment is dropped and nothing is left for them.
@@ -116,12 +135,15 @@ test('an unanswered assignment holds its place until it expires', async () => {
   database.close();
 });
 
-test('control pairs show the same clip on both sides at the rater\'s control positions', async () => {
+test("control pairs show the same clip on both sides at the rater's control positions", async () => {
   const database = openStudyDatabase(await makeStudy(2, { pairsPerRater: 4, controlsPerRater: 1 }));
   const rater = createRater(database);
   const slots = JSON.parse(
-    (database.prepare('SELECT control_slots FROM raters WHERE id = ?').get(rater) as { control_slots: string })
-      .control_slots,
+    (
+      database.prepare('SELECT control_slots FROM raters WHERE id = ?').get(rater) as {
+        control_slots: string;
+      }
+    ).control_slots,
   ) as number[];
   assert.equal(slots.length, 1);
   assert.ok(slots[0]! >= 1 && slots[0]! <= 3);
@@ -133,6 +155,8 @@ test('control pairs show the same clip on both sides at the rater\'s control pos
     submitRating(database, rater, { assignmentId: view.assignmentId, relevance: 'none', preference: 'none' });
   }
   assert.equal(views.length, 4);
-  views.forEach((view, position) => assert.equal(view.clipA === view.clipB, position === slots[0]));
+  views.forEach((view, position) => {
+    assert.equal(view.clipA === view.clipB, position === slots[0]);
+  });
   database.close();
 });

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStudy, type CreateStudyOptions } from '../../src/study/index.js';
+import { type CreateStudyOptions, createStudy } from '../../src/study/index.js';
 
 export const fixtureSystems = ['original', 'lowpass', 'other'] as const;
 
@@ -13,7 +13,10 @@ function ffmpeg(args: string[]): void {
 }
 
 /** Writes `videoCount` silent videos and one soundtrack per system per video under `dir`. */
-export function makeStudyInputs(dir: string, videoCount: number): { videosDir: string; systemDirs: Record<string, string> } {
+export function makeStudyInputs(
+  dir: string,
+  videoCount: number,
+): { videosDir: string; systemDirs: Record<string, string> } {
   const videosDir = join(dir, 'videos');
   mkdirSync(videosDir, { recursive: true });
   const systemDirs: Record<string, string> = {};
@@ -23,11 +26,27 @@ export function makeStudyInputs(dir: string, videoCount: number): { videosDir: s
   }
   for (let index = 0; index < videoCount; index++) {
     const name = `clip${index}`;
-    ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=12:duration=1.5`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264']
-      .concat(['-preset', 'ultrafast', join(videosDir, `${name}.mp4`)]));
+    ffmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=160x90:rate=12:duration=1.5`,
+        '-pix_fmt',
+        'yuv420p',
+        '-c:v',
+        'libx264',
+      ].concat(['-preset', 'ultrafast', join(videosDir, `${name}.mp4`)]),
+    );
     fixtureSystems.forEach((system, systemIndex) => {
       const frequency = 220 * (systemIndex + 1) + 20 * index;
-      ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=1.5:sample_rate=22050`, join(systemDirs[system]!, `${name}.wav`)]);
+      ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${frequency}:duration=1.5:sample_rate=22050`,
+        join(systemDirs[system]!, `${name}.wav`),
+      ]);
     });
   }
   return { videosDir, systemDirs };

@@ -34,7 +34,8 @@ report   win rates with exact 95% intervals per system pair and question; Markdo
 function integer(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${name} wants a whole number, got '${text}'`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`${name} wants a whole number, got '${text}'`);
   return value;
 }
 
@@ -57,7 +58,8 @@ async function create(args: string[]): Promise<number> {
   if (!values.videos) throw new UsageError('--videos DIR is required');
   if (!values.output) throw new UsageError('-o STUDY_DIR is required');
   if (!values.system || values.system.length < 2) throw new UsageError('give at least two --system NAME=DIR');
-  const pairs = values.pairs === undefined || values.pairs === 'all' ? 'all' : integer(values.pairs, '--pairs', 0);
+  const pairs =
+    values.pairs === undefined || values.pairs === 'all' ? 'all' : integer(values.pairs, '--pairs', 0);
   const result = await createStudy({
     videosDir: values.videos,
     systems: values.system.map(parseSystemArgument),
@@ -125,7 +127,11 @@ async function report(args: string[]): Promise<number> {
     plotFiles = Object.fromEntries(
       Object.entries(written).map(([question, file]) => [question, relative(base, resolve(plotsDir, file))]),
     );
-    process.stderr.write(`plots: ${Object.values(written).map((file) => resolve(plotsDir, file)).join(', ')}\n`);
+    process.stderr.write(
+      `plots: ${Object.values(written)
+        .map((file) => resolve(plotsDir, file))
+        .join(', ')}\n`,
+    );
   }
   const text = values.json
     ? `${JSON.stringify(studyReport, (_key, value) => (Number.isNaN(value) ? null : value), 2)}\n`
@@ -141,14 +147,17 @@ export const studyCommand: Command = {
   usage,
   async run(args) {
     const [action, ...rest] = args;
-    const run = action === 'create' ? create : action === 'serve' ? serve : action === 'report' ? report : undefined;
-    if (!run) throw new UsageError(action ? `unknown study action '${action}'` : 'say create, serve or report');
+    const run =
+      action === 'create' ? create : action === 'serve' ? serve : action === 'report' ? report : undefined;
+    if (!run)
+      throw new UsageError(action ? `unknown study action '${action}'` : 'say create, serve or report');
     try {
       return await run(rest);
     } catch (error) {
       // parseArgs reports unknown options and missing values as TypeErrors with an ERR_PARSE_ARGS_ code.
       const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message);
+      if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+        throw new UsageError((error as Error).message);
       throw error;
     }
   },
