@@ -1,7 +1,7 @@
 // Child-process plumbing for Debian's ffmpeg/ffprobe: where the binaries are, running them to completion,
 // and turning their stderr into typed V2meowErrors that name the file and the reason.
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { type ErrorCode, V2meowError } from '../errors.js';
 
 /** ffmpeg binary: $FFMPEG_PATH or `ffmpeg` on PATH. */
@@ -80,5 +80,21 @@ export function classifyFfmpegError(stderr: string): { code: ErrorCode; reason: 
 /** Throws the classified error for a failed ffmpeg run about `path`. */
 export function throwFfmpegError(path: string, stderr: string): never {
   const { code, reason } = classifyFfmpegError(stderr);
+  // The mp4 demuxer says "moov atom not found" for any file named .mp4; only a file that starts like an ISO
+  // media file (a box type at bytes 4..8) is a truncated one, anything else is not media at all.
+  if (/moov atom not found/.test(stderr) && !startsWithIsoBox(path))
+    throw new V2meowError('NOT_MEDIA', 'not a media file ffmpeg can read', path);
   throw new V2meowError(code, reason, path);
+}
+
+function startsWithIsoBox(path: string): boolean {
+  try {
+    const header = Buffer.alloc(8);
+    const descriptor = openSync(path, 'r');
+    readSync(descriptor, header, 0, 8, 0);
+    closeSync(descriptor);
+    return ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(header.toString('latin1', 4, 8));
+  } catch {
+    return false;
+  }
 }
