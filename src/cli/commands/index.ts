@@ -3,6 +3,8 @@ import type { Command } from '../command.js';
 import { corpusCommand } from './corpus.js';
 import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
+import { plotCommand } from './plot.js';
+import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
 
-export const commands: Command[] = [corpusCommand, inspectCommand, modelsCommand, studyCommand];
+export const commands: Command[] = [corpusCommand, inspectCommand, modelsCommand, plotCommand, rhythmCommand, studyCommand];
