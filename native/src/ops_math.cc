@@ -3,6 +3,14 @@
 
 namespace v2m {
 
+// A JavaScript number as a libtorch scalar with Python's typing: whole numbers are integers, so that
+// int64 tensors stay int64 under `t + 1`, while float tensors are unaffected.
+static at::Scalar Num(const Napi::CallbackInfo& info, size_t i) {
+  double v = D(info, i);
+  if (std::floor(v) == v && std::abs(v) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
+
 // ---- unary -----------------------------------------------------------------------------------------------
 #define V2M_UNARY(name, expr)                  \
   V2M_FN(name) {                               \
@@ -48,7 +56,7 @@ V2M_UNARY(t, a.t())
   V2M_FN(name) {                                                                    \
     const at::Tensor& a = T(info, 0);                                               \
     if (IsTensor(info[1])) return W(info.Env(), fn(a, T(info, 1)));                 \
-    return W(info.Env(), fn(a, at::Scalar(D(info, 1))));                            \
+    return W(info.Env(), fn(a, Num(info, 1)));                            \
   }
 V2M_BINARY(add, at::add)
 V2M_BINARY(sub, at::sub)
@@ -67,7 +75,7 @@ V2M_FN(minimum) { return W(info.Env(), at::minimum(T(info, 0), T(info, 1))); }
 V2M_FN(logicalAnd) { return W(info.Env(), at::logical_and(T(info, 0), T(info, 1))); }
 V2M_FN(logicalOr) { return W(info.Env(), at::logical_or(T(info, 0), T(info, 1))); }
 V2M_FN(atan2) { return W(info.Env(), at::atan2(T(info, 0), T(info, 1))); }
-V2M_FN(rsub) { return W(info.Env(), at::rsub(T(info, 0), at::Scalar(D(info, 1)))); }
+V2M_FN(rsub) { return W(info.Env(), at::rsub(T(info, 0), Num(info, 1))); }
 V2M_FN(clamp) {
   c10::optional<at::Scalar> lo, hi;
   if (auto v = OD(info, 1)) lo = at::Scalar(*v);
@@ -78,9 +86,9 @@ V2M_FN(where) {
   const at::Tensor& c = T(info, 0);
   bool ta = IsTensor(info[1]), tb = IsTensor(info[2]);
   if (ta && tb) return W(info.Env(), at::where(c, T(info, 1), T(info, 2)));
-  if (ta) return W(info.Env(), at::where(c, T(info, 1), at::Scalar(D(info, 2))));
-  if (tb) return W(info.Env(), at::where(c, at::Scalar(D(info, 1)), T(info, 2)));
-  return W(info.Env(), at::where(c, at::Scalar(D(info, 1)), at::Scalar(D(info, 2))));
+  if (ta) return W(info.Env(), at::where(c, T(info, 1), Num(info, 2)));
+  if (tb) return W(info.Env(), at::where(c, Num(info, 1), T(info, 2)));
+  return W(info.Env(), at::where(c, Num(info, 1), Num(info, 2)));
 }
 V2M_FN(lerp) { return W(info.Env(), at::lerp(T(info, 0), T(info, 1), at::Scalar(D(info, 2)))); }
 
@@ -184,7 +192,7 @@ V2M_FN(scatter) { return W(info.Env(), at::scatter(T(info, 0), I(info, 1), T(inf
 V2M_FN(scatterAdd) { return W(info.Env(), at::scatter_add(T(info, 0), I(info, 1), T(info, 2), T(info, 3))); }
 V2M_FN(indexSelect) { return W(info.Env(), at::index_select(T(info, 0), I(info, 1), T(info, 2))); }
 V2M_FN(indexAdd) { return W(info.Env(), at::index_add(T(info, 0), I(info, 1), T(info, 2), T(info, 3))); }
-V2M_FN(maskedFill) { return W(info.Env(), at::masked_fill(T(info, 0), T(info, 1), at::Scalar(D(info, 2)))); }
+V2M_FN(maskedFill) { return W(info.Env(), at::masked_fill(T(info, 0), T(info, 1), Num(info, 2))); }
 V2M_FN(maskedSelect) { return W(info.Env(), at::masked_select(T(info, 0), T(info, 1))); }
 V2M_FN(nonzero) { return W(info.Env(), at::nonzero(T(info, 0))); }
 V2M_FN(oneHot) { return W(info.Env(), at::one_hot(T(info, 0), I(info, 1))); }
@@ -205,7 +213,7 @@ V2M_FN(lerpInto) {
 }
 V2M_FN(fillInto) {
   at::NoGradGuard guard;
-  T(info, 0).fill_(at::Scalar(D(info, 1)));
+  T(info, 0).fill_(Num(info, 1));
   return info.Env().Undefined();
 }
 V2M_FN(indexCopyInto) {
