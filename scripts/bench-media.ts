@@ -1,0 +1,42 @@
+// `npm run bench:media`: all visual features of a video in one decode (1 fps 224x224 RGB semantic frames +
+// 8 fps 160-pixel gray frames for optical flow, motion features, visual onsets, tempo, beats and cuts), plus
+// audio decoding and music rhythm; prints seconds of work per minute of video.
+import { join } from 'node:path';
+import { decodeAudio } from '../src/media/audio.js';
+import { analyzeMusicRhythm } from '../src/rhythm/musicRhythm.js';
+import { analyzeVideo } from '../src/rhythm/videoAnalysis.js';
+import { sharedDir } from '../test/helpers.js';
+
+const path = process.argv[2] ?? join(sharedDir, 'media', 'video', 'big_buck_bunny_60s.mp4');
+
+async function main(): Promise<void> {
+  const videoStart = performance.now();
+  let semanticBytes = 0;
+  const video = await analyzeVideo(path, {
+    motionFps: 8,
+    semantic: { fps: 1, size: 224, onFrame: (frame) => void (semanticBytes += frame.data.length) },
+  });
+  const videoSec = (performance.now() - videoStart) / 1000;
+  const minutes = video.durationSec / 60;
+
+  const audioStart = performance.now();
+  const samples = await decodeAudio(path, { sampleRateHz: 22050 });
+  const music = analyzeMusicRhythm(samples, 22050);
+  const audioSec = (performance.now() - audioStart) / 1000;
+
+  const lines = [
+    `file: ${path} (${video.durationSec.toFixed(1)} s)`,
+    `visual features: ${video.semanticFrameCount} semantic frames at 1 fps (224x224 RGB, ${(semanticBytes / 1e6).toFixed(1)} MB), ` +
+      `${video.motionFrameCount} motion frames at 8 fps; visual tempo ${video.tempoBpm.toFixed(1)} bpm, ` +
+      `${video.beatsSec.length} visual beats, ${video.cutsSec.length} cuts`,
+    `visual features: ${videoSec.toFixed(2)} s total, ${(videoSec / minutes).toFixed(2)} s per minute of video (goal < 5)`,
+    `audio decode + music rhythm: ${audioSec.toFixed(2)} s total, ${(audioSec / minutes).toFixed(2)} s per minute ` +
+      `(tempo ${music.tempoBpm.toFixed(1)} bpm, ${music.beatsSec.length} beats)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench-media: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
