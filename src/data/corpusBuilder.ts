@@ -153,7 +153,8 @@ async function stageSource(
   try {
     samples = await decode(file.path, settings.sampleRateHz);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // V2meowError messages start with the file; the record names the file already.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(`${file.path}: `, '');
     const staged = { ...base, durationSeconds: 0, segmentStarts: [], numSilentSegments: 0, error: reason };
     writeStaged(outDir, staged);
     return { staged, resumed: false };

@@ -109,6 +109,10 @@ function globToRegExp(glob: string): RegExp {
 
 /** Keyword rules for free-form license texts; names are reported in the order they first appear. */
 const keywordRules: readonly { pattern: RegExp; name: (match: RegExpExecArray) => string }[] = [
+  {
+    pattern: /creativecommons\.org\/licenses\/([a-z-]+)\/(\d\.\d)/,
+    name: (m) => `CC-${m[1]!.toUpperCase()}-${m[2]}`,
+  },
   { pattern: /CC[ -]BY[ -]SA[ -]?(\d\.\d)?/, name: (m) => `CC-BY-SA${m[1] ? `-${m[1]}` : ''}` },
   { pattern: /Attribution[- ,]*Share ?Alike/i, name: () => 'CC-BY-SA' },
   { pattern: /CC[ -]BY[ -](\d\.\d)/, name: (m) => `CC-BY-${m[1]}` },
@@ -136,6 +140,9 @@ export function licenseNames(text: string, installedPath?: string): string[] {
     const chosen = matching.at(-1);
     if (chosen) return [chosen.license];
   }
+  // An SPDX tag is authoritative: report its expression as is.
+  const spdx = /SPDX-License-Identifier:\s*(.+)/.exec(text);
+  if (spdx) return [spdx[1]!.trim()];
   const hits: { at: number; name: string }[] = [];
   for (const rule of keywordRules) {
     const match = rule.pattern.exec(text);

@@ -96,6 +96,7 @@ describe('buildCorpus', () => {
     assert.deepEqual(index.heldOut, ['tones/tone-650.wav']);
     assert.equal(index.skipped.length, 1);
     assert.equal(index.skipped[0]!.path, 'more/broken.ogg');
+    assert.match(index.skipped[0]!.reason, /^(not a media file|truncated or corrupt)/);
     const silence = index.sources.find((source) => source.path === 'more/silence.wav')!;
     assert.equal(silence.numSegments, 0);
     assert.equal(silence.numSilentSegments, 4);

@@ -40,5 +40,12 @@ test('free-form notices: names in the order they appear', () => {
     ['GPL', 'LGPL'],
   );
   assert.deepEqual(licenseNames('Creative Commons Attribution-ShareAlike 3.0 Unported'), ['CC-BY-SA']);
+  assert.deepEqual(
+    licenseNames(
+      'Generated. Permission is hereby granted, free of charge\nSPDX-License-Identifier: Apache-2.0 AND MIT\n',
+    ),
+    ['Apache-2.0 AND MIT'],
+  );
+  assert.deepEqual(licenseNames('CC-BY https://creativecommons.org/licenses/by/3.0/'), ['CC-BY-3.0']);
   assert.deepEqual(licenseNames('no terms given'), []);
 });
