@@ -14,7 +14,13 @@ async function main(): Promise<void> {
   let semanticBytes = 0;
   const video = await analyzeVideo(path, {
     motionFps: 8,
-    semantic: { fps: 1, size: 224, onFrame: (frame) => void (semanticBytes += frame.data.length) },
+    semantic: {
+      fps: 1,
+      size: 224,
+      onFrame: (frame) => {
+        semanticBytes += frame.data.length;
+      },
+    },
   });
   const videoSec = (performance.now() - videoStart) / 1000;
   const minutes = video.durationSec / 60;

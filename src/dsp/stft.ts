@@ -113,7 +113,7 @@ export function magnitudeSpectrogram(spectrogram: ComplexSpectrogram, power = 2)
   const out = new Float32Array(real.length);
   for (let i = 0; i < real.length; i++) {
     const squared = real[i]! * real[i]! + imag[i]! * imag[i]!;
-    out[i] = power === 2 ? squared : Math.pow(squared, power / 2);
+    out[i] = power === 2 ? squared : squared ** (power / 2);
   }
   return out;
 }

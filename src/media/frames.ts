@@ -87,7 +87,7 @@ export async function* decodeFrameStreams(
   options: DecodeFramesOptions = {},
 ): AsyncGenerator<VideoFrame> {
   if (specs.length === 0) throw new V2meowError('BAD_ARGUMENT', 'no frame stream requested', path);
-  specs.forEach((spec) => validateSpec(spec, path));
+  for (const spec of specs) validateSpec(spec, path);
   const info = await probe(path);
   assertDecodableVideo(info, options.maxPixels ?? defaultMaxPixels);
   const maxQueuedBytes = options.maxQueuedBytes ?? 64 * 1024 * 1024;
@@ -99,7 +99,9 @@ export async function* decodeFrameStreams(
   ].join(';');
   const outputFd = (i: number) => (i === 0 ? 1 : i + 2);
   const args = ['-v', 'error', '-nostdin', '-i', path, '-filter_complex', graph];
-  specs.forEach((_, i) => args.push('-map', `[out${labels[i]}]`, '-f', 'rawvideo', `pipe:${outputFd(i)}`));
+  specs.forEach((_, i) => {
+    args.push('-map', `[out${labels[i]}]`, '-f', 'rawvideo', `pipe:${outputFd(i)}`);
+  });
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
   for (let i = 1; i < specs.length; i++) stdio.push('pipe');
   const child = spawn(ffmpegPath(), args, { stdio });
@@ -115,7 +117,12 @@ export async function* decodeFrameStreams(
     wake = undefined;
   };
   const outputs: Readable[] = specs.map((_, i) => child.stdio[outputFd(i)] as Readable);
-  const setPaused = (paused: boolean) => outputs.forEach((s) => (paused ? s.pause() : s.resume()));
+  const setPaused = (paused: boolean) => {
+    for (const stream of outputs) {
+      if (paused) stream.pause();
+      else stream.resume();
+    }
+  };
 
   outputs.forEach((stream, streamIndex) => {
     const spec = specs[streamIndex]!;

@@ -1,12 +1,12 @@
 // Public API of the media module: probing, decoding audio and frames, WAV I/O, muxing and audio outputs,
 // all over Debian's ffmpeg/ffprobe (FFMPEG_PATH / FFPROBE_PATH override). Outputs go through temp files.
-export { writeAtomically, writeFileAtomically, temporaryPathFor } from './atomicFile.js';
-export { decodeAudio, type DecodeAudioOptions } from './audio.js';
+export { temporaryPathFor, writeAtomically, writeFileAtomically } from './atomicFile.js';
+export { type DecodeAudioOptions, decodeAudio } from './audio.js';
 export { ffmpegPath, ffprobePath } from './ffmpeg.js';
 export {
-  decodeFrames,
-  decodeFrameStreams,
   type DecodeFramesOptions,
+  decodeFrameStreams,
+  decodeFrames,
   type FrameStreamSpec,
   type PixelFormat,
   type RgbFrame,

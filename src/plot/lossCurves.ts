@@ -66,9 +66,10 @@ export async function plotLossCurves(
     context.strokeStyle = colours[index % colours.length]!;
     context.lineWidth = 2;
     context.beginPath();
-    s.steps.forEach((step, i) =>
-      i === 0 ? context.moveTo(px(step), py(s.values[i]!)) : context.lineTo(px(step), py(s.values[i]!)),
-    );
+    s.steps.forEach((step, i) => {
+      if (i === 0) context.moveTo(px(step), py(s.values[i]!));
+      else context.lineTo(px(step), py(s.values[i]!));
+    });
     context.stroke();
   });
   context.restore();

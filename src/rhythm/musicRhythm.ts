@@ -1,13 +1,14 @@
 // Music rhythm of a signal or file: onset envelope -> tempo -> Ellis DP beats -> tempo refined from the beats,
 // plus downbeats from low-band accents. Analysis runs at 22.05 kHz with a 256-sample hop (~86 frames/s).
+
+import { logMelSpectrogram } from '../dsp/mel.js';
 import { resample } from '../dsp/resample.js';
 import { decodeAudio } from '../media/audio.js';
-import { trackBeats, tempoFromBeats } from './beatTracker.js';
+import { tempoFromBeats, trackBeats } from './beatTracker.js';
 import { estimateDownbeats } from './downbeats.js';
-import { type Envelope, onsetStrength, rhythmHopSamples, rhythmSampleRateHz } from './onset.js';
 import { resolveMetricalLevel } from './metricalLevel.js';
+import { type Envelope, onsetStrength, rhythmHopSamples, rhythmSampleRateHz } from './onset.js';
 import { estimateTempo, type TempoOptions } from './tempo.js';
-import { logMelSpectrogram } from '../dsp/mel.js';
 
 export interface MusicRhythm {
   /** Global tempo in beats per minute. */

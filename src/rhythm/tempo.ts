@@ -54,18 +54,6 @@ function acfAt(acf: Float64Array, lag: number): number {
   return acf[i]! * (1 - f) + acf[i + 1]! * f;
 }
 
-/** Largest value of `acf` within +-radius of a fractional lag (0 outside the computed range). */
-function peakNear(acf: Float64Array, lag: number, radius: number): number {
-  let best = -Infinity;
-  for (
-    let i = Math.max(0, Math.round(lag - radius));
-    i <= Math.min(acf.length - 1, Math.round(lag + radius));
-    i++
-  )
-    best = Math.max(best, acf[i]!);
-  return best === -Infinity ? 0 : best;
-}
-
 /** Position of the local maximum of `acf` within +-radius of `lag`, refined by a parabola through 3 points. */
 function refinePeak(acf: Float64Array, lag: number, radius: number): number | undefined {
   let best = -1;

@@ -5,7 +5,7 @@
 // tempo estimator and DP beat tracker as music; scene cuts from histogram changes are masked out.
 import { tempoFromBeats, trackBeats } from './beatTracker.js';
 import { resolveMetricalLevel } from './metricalLevel.js';
-import { type MotionFeatures, grayHistogram, motionFeatures } from './motionFeatures.js';
+import { grayHistogram, type MotionFeatures, motionFeatures } from './motionFeatures.js';
 import type { Envelope } from './onset.js';
 import { type GrayImage, grayImage, opticalFlow } from './opticalFlow.js';
 import { detectSceneCuts } from './sceneCuts.js';

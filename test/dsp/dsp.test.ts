@@ -45,7 +45,9 @@ test('FFT matches a direct DFT and inverts', () => {
     assert.ok(Math.abs(real[k]! - dftReal) < 1e-9 && Math.abs(imag[k]! - dftImag) < 1e-9, `bin ${k}`);
   }
   new Fft(n).transform(real, imag, true);
-  real.forEach((v, i) => assert.ok(Math.abs(v / n - input[i]!) < 1e-12));
+  real.forEach((v, i) => {
+    assert.ok(Math.abs(v / n - input[i]!) < 1e-12);
+  });
   assert.throws(() => new Fft(100), V2meowError);
 });
 

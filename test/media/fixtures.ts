@@ -69,7 +69,9 @@ export function makeRotatedVideo(folder: string): string {
   const tkhd = bytes.indexOf('tkhd') - 4; // atom start (size field)
   const matrix = tkhd + 48; // version-0 tkhd: 9 x 32-bit fixed-point matrix entries at offset 48
   const rotate90 = [0, 0x00010000, 0, 0xffff0000, 0, 0, 0, 0, 0x40000000];
-  rotate90.forEach((value, i) => bytes.writeUInt32BE(value >>> 0, matrix + 4 * i));
+  rotate90.forEach((value, i) => {
+    bytes.writeUInt32BE(value >>> 0, matrix + 4 * i);
+  });
   const path = join(folder, 'rotated.mp4');
   writeFileSync(path, bytes);
   return path;

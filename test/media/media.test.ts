@@ -1,15 +1,15 @@
 // Media module: probe, frame counts at 1 and 8 fps, audio sample counts, WAV round trips, mux, and every bad
 // input giving a typed error that names the file, with no temporary file left behind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { V2meowError, type ErrorCode } from '../../src/errors.js';
+import { type ErrorCode, V2meowError } from '../../src/errors.js';
 import {
   decodeAudio,
-  decodeFrames,
   decodeFrameStreams,
+  decodeFrames,
   muxAudioIntoVideo,
   probe,
   readWav,
