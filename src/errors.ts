@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'CONFLICT'
   | 'NOT_WRITABLE'
-  | 'EMPTY_CORPUS';
+  | 'EMPTY_CORPUS'
+  | 'EMPTY_FOLDER'
+  | 'UNMATCHED_FILES';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';
