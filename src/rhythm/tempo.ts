@@ -81,7 +81,7 @@ export function estimateTempo(envelope: Envelope, options: TempoOptions = {}): T
   const priorBpm = options.priorBpm ?? 120;
   const priorOctaves = options.priorOctaves ?? 1;
   const rate = envelope.frameRateHz;
-  const minLag = Math.max(1, Math.floor((60 * rate) / maxBpm));
+  const minLag = Math.max(1, Math.ceil((60 * rate) / maxBpm));
   const maxLag = Math.ceil((60 * rate) / minBpm);
   if (envelope.values.length < 2 * minLag + 2)
     throw new V2meowError(
