@@ -1,0 +1,107 @@
+// `v2meow eval --generated DIR --reference DIR [--videos DIR] [-o report.md] [--json]`: FAD, KL, style cosine
+// and beat alignment of generated music against references, with baselines. Calls evaluateFolders().
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { V2meowError } from '../../errors.js';
+import { evaluateFolders } from '../../eval/evaluate.js';
+import { reportMarkdown } from '../../eval/reportMarkdown.js';
+import { writeAtomically } from '../../media/atomicFile.js';
+import { type Command, UsageError } from '../command.js';
+
+const usage = `usage: v2meow eval --generated DIR --reference DIR [--videos DIR] [--text FILE]
+                   [-o report.md] [--json] [--max-seconds S] [--cache DIR | --no-cache]
+                   [--segments 2,6,10] [--segments-per-clip N] [--tolerance S] [--seed N]
+
+Compares generated music with reference music, file by file (matched by name without extension):
+FAD on YAMNet embeddings, KL divergence of AudioSet class distributions (all classes and music classes),
+style cosine, and beat alignment (BCS, BHS, F1 on 2/6/10 s segments). The same numbers for two baselines:
+random shuffle (another clip's reference) and reference vs itself; a per-genre breakdown.
+
+options:
+  --generated DIR        generated clips (audio or video files)
+  --reference DIR        reference clips with the same names
+  --videos DIR           videos with the same names: adds music-vs-visual beat alignment
+  --text FILE            text prompts (text-to-style cosine needs a text encoder; not available yet)
+  -o, --output FILE      write the markdown report to FILE (default: print it)
+  --json                 print the result as JSON on stdout (fad, kl, klMusic, styleCos, beatCoverage,
+                         beatHit, beatF1, baselines.shuffle, baselines.reference, genres, clips, settings)
+  --max-seconds S        analyse only the first S seconds of every clip
+  --cache DIR            feature cache folder (default $XDG_CACHE_HOME/v2meow/eval)
+  --no-cache             do not read or write the cache
+  --segments LIST        beat segment lengths in seconds (default 2,6,10)
+  --segments-per-clip N  segments sampled per clip and length (default 5)
+  --tolerance S          beat matching tolerance in seconds (default 0.07)
+  --seed N               seed of the shuffle baseline (default 1)`;
+
+function positiveNumber(text: string | undefined, name: string, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`${name} must be a positive number, got ${text}`);
+  return value;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'FAD, KL, style cosine and beat alignment of generated music vs references, with baselines',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        generated: { type: 'string' },
+        reference: { type: 'string' },
+        videos: { type: 'string' },
+        text: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        json: { type: 'boolean' },
+        'max-seconds': { type: 'string' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        segments: { type: 'string' },
+        'segments-per-clip': { type: 'string' },
+        tolerance: { type: 'string' },
+        seed: { type: 'string' },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (!values.generated || !values.reference) throw new UsageError('--generated DIR and --reference DIR are required');
+    if (values.cache && values['no-cache']) throw new UsageError('give --cache DIR or --no-cache, not both');
+    const segmentLengthsSec = values.segments?.split(',').map((s) => positiveNumber(s.trim(), '--segments')!);
+    const segmentsPerClip = positiveNumber(values['segments-per-clip'], '--segments-per-clip');
+    if (segmentsPerClip !== undefined && !Number.isInteger(segmentsPerClip))
+      throw new UsageError('--segments-per-clip must be a whole number');
+    const toleranceSec = positiveNumber(values.tolerance, '--tolerance');
+    const seed = values.seed === undefined ? 1 : Number.parseInt(values.seed, 10);
+    if (!Number.isFinite(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
+    const progress = (message: string) => process.stderr.write(`${message}\n`);
+    if (values.text)
+      progress('note: --text is accepted, but text-to-style cosine needs a text encoder for the style space; skipped');
+    try {
+      const result = await evaluateFolders({
+        generatedFolder: values.generated,
+        referenceFolder: values.reference,
+        videoFolder: values.videos,
+        maxDurationSec: positiveNumber(values['max-seconds'], '--max-seconds'),
+        cacheFolder: values['no-cache'] ? null : values.cache,
+        beat: { segmentLengthsSec, segmentsPerClip, toleranceSec },
+        seed,
+        onProgress: progress,
+      });
+      const markdown = reportMarkdown(result);
+      if (values.output) {
+        await writeAtomically(values.output, (temporary) => writeFileSync(temporary, markdown));
+        progress(`report written to ${values.output}`);
+      }
+      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (!values.output) process.stdout.write(markdown);
+      return 0;
+    } catch (error) {
+      if (error instanceof V2meowError) {
+        process.stderr.write(`v2meow eval: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+  },
+};
