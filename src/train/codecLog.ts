@@ -1,0 +1,63 @@
+// The codec training log: one JSON record per step in log.jsonl (append-only, so a resumed run continues
+// the same file), and the loss plot drawn from it.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { plotLossCurves } from '../plot/lossCurves.js';
+
+export interface CodecLogRecord {
+  step: number;
+  time: string;
+  /** 'decoder' (decoder-only phase) or 'both'. */
+  phase: string;
+  /** RVQ levels used in this batch (quantizer dropout). */
+  numLevels: number;
+  loss: number;
+  stft: number;
+  mel: number;
+  commit: number;
+  /** Standard deviation of the encoder latents (a collapse shows as a falling value). */
+  latentStd: number;
+  /** Distinct level-0 codes in the batch. */
+  distinctCodes: number;
+  gradNorm: number;
+  /** Wall-clock seconds of the step. */
+  seconds: number;
+  /** Validation mel-L1 by number of levels, on the steps that validate. */
+  validationMel?: Record<string, number>;
+}
+
+export function appendLog(path: string, record: CodecLogRecord): void {
+  appendFileSync(path, `${JSON.stringify(record)}\n`);
+}
+
+export function readLog(path: string): CodecLogRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as CodecLogRecord);
+}
+
+/** Moving average over `window` records (the per-step training loss is noisy with quantizer dropout). */
+function smooth(values: number[], window: number): number[] {
+  return values.map((_, i) => {
+    const from = Math.max(0, i - window + 1);
+    const slice = values.slice(from, i + 1);
+    return slice.reduce((a, b) => a + b, 0) / slice.length;
+  });
+}
+
+/** Training mel-L1 (smoothed) and validation mel-L1 per level count, against steps. */
+export async function writeLossPlot(records: readonly CodecLogRecord[], path: string): Promise<void> {
+  if (records.length === 0) return;
+  const series = [
+    { name: 'train mel-L1 (avg 20)', steps: records.map((r) => r.step), values: smooth(records.map((r) => r.mel), 20) },
+  ];
+  const validated = records.filter((r) => r.validationMel);
+  for (const level of Object.keys(validated[0]?.validationMel ?? {}))
+    series.push({
+      name: `validation mel-L1, ${level} levels`,
+      steps: validated.map((r) => r.step),
+      values: validated.map((r) => r.validationMel![level]!),
+    });
+  await plotLossCurves(series, path, { title: 'codec training' });
+}

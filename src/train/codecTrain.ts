@@ -1,0 +1,254 @@
+// Training loop of the music codec (issue 7's recipe): start from Lyra's encoder/decoder with a k-means RVQ,
+// fine-tune on the music corpus with multi-scale STFT + mel reconstruction losses, a small commitment loss,
+// EMA codebooks with dead-code restarts and quantizer dropout; the decoder alone first, then both.
+// Checkpoints (codec + optimizer + step) every few minutes, resume from them, a JSON-lines log, a loss plot,
+// and the best validation model kept apart.
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { melL1, multiScaleStftLoss } from '../codec/losses.js';
+import {
+  type CodecPreset,
+  createCodec,
+  loadCodec,
+  saveCodec,
+  type SoundStreamCodec,
+} from '../codec/soundstream.js';
+import { CorpusReader } from '../data/corpusReader.js';
+import { AdamW, clipGradNorm, manualSeed, noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
+import { initFromLyra, initQuantizerByKMeans } from './codecInit.js';
+import { appendLog, type CodecLogRecord, readLog, writeLossPlot } from './codecLog.js';
+
+export interface CodecTrainOptions {
+  /** Corpus folder (data/corpus). */
+  readonly corpusDir: string;
+  /** Output folder: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png. */
+  readonly outDir: string;
+  readonly preset: CodecPreset;
+  /** Start from Lyra's encoder/decoder (preset 'default' only). */
+  readonly fromLyra: boolean;
+  readonly batchSize: number;
+  /** Seconds per training crop. */
+  readonly cropSeconds: number;
+  readonly learningRate: number;
+  /** Steps that train the decoder only (encoder and codebooks' inputs fixed), before training both. */
+  readonly decoderOnlySteps: number;
+  /** Stop after this many steps in total. */
+  readonly maxSteps: number;
+  /** Stop after this many minutes of this run. */
+  readonly maxMinutes: number;
+  readonly commitWeight: number;
+  readonly melWeight: number;
+  readonly stftWeight: number;
+  /** Probability that a batch uses a random number of levels (quantizer dropout). */
+  readonly levelDropout: number;
+  readonly checkpointMinutes: number;
+  /** Validate every this many steps. */
+  readonly validateEvery: number;
+  /** Validation segments (fixed set from the corpus validation split). */
+  readonly validationSegments: number;
+  readonly kmeansSegments: number;
+  readonly kmeansIterations: number;
+  readonly seed: number;
+  /** Free-form provenance stored with every checkpoint (corpus, commit, recipe). */
+  readonly provenance?: Record<string, unknown>;
+  readonly log?: (message: string) => void;
+}
+
+export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'outDir'> = {
+  preset: 'default',
+  fromLyra: true,
+  batchSize: 8,
+  cropSeconds: 1,
+  learningRate: 1e-4,
+  decoderOnlySteps: 300,
+  maxSteps: 100000,
+  maxMinutes: 24 * 60,
+  commitWeight: 0.01,
+  melWeight: 1,
+  stftWeight: 1,
+  levelDropout: 0.5,
+  checkpointMinutes: 4,
+  validateEvery: 100,
+  validationSegments: 16,
+  kmeansSegments: 600,
+  kmeansIterations: 8,
+  seed: 0,
+};
+
+const checkpointName = 'checkpoint.safetensors';
+const bestName = 'best.safetensors';
+
+/** Fixed validation waveforms [n, segmentSamples] from the corpus validation split. */
+function validationSet(corpus: CorpusReader, count: number): Float32Array[] {
+  const all = corpus.segments('validation');
+  const step = Math.max(1, Math.floor(all.length / count));
+  const out: Float32Array[] = [];
+  for (let k = 0; k < count && k * step < all.length; k++) {
+    const samples = new Float32Array(corpus.segmentSamples);
+    corpus.readSegmentInto(all[k * step]!, samples);
+    out.push(samples);
+  }
+  return out;
+}
+
+/** mean mel-L1 of the codec's reconstructions at `numLevels` levels over `clips` (evaluation mode). */
+export function validationMelL1(codec: SoundStreamCodec, clips: readonly Float32Array[], numLevels: number): number {
+  const wasTraining = codec.training;
+  codec.eval();
+  let total = 0;
+  for (const clip of clips) {
+    total += noGrad(() =>
+      tidy(() => {
+        const wave = tensor(clip, [1, clip.length]);
+        const y = codec.decode(codec.encode(wave, numLevels)).narrow(1, 0, clip.length);
+        return melL1(y, wave).item();
+      }),
+    );
+  }
+  codec.train(wasTraining);
+  return total / clips.length;
+}
+
+function saveAtomically(path: string, write: (tmp: string) => void): void {
+  const tmp = `${path}.tmp`;
+  write(tmp);
+  renameSync(tmp, path);
+}
+
+/** Runs (or resumes) training; returns the final step. */
+export async function trainCodec(o: CodecTrainOptions): Promise<number> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  mkdirSync(o.outDir, { recursive: true });
+  const corpus = CorpusReader.open(o.corpusDir);
+  const checkpointPath = join(o.outDir, checkpointName);
+  const logPath = join(o.outDir, 'log.jsonl');
+  manualSeed(o.seed);
+
+  let codec: SoundStreamCodec;
+  let step = 0;
+  let bestMel = Number.POSITIVE_INFINITY;
+  let optimizerState: Map<string, Tensor> | null = null;
+  const cropSamples = Math.round(o.cropSeconds * corpus.sampleRateHz);
+  const framesPerBatch = (o.batchSize * cropSamples) / 320;
+  if (existsSync(checkpointPath)) {
+    const loaded = loadCodec(checkpointPath);
+    codec = loaded.codec;
+    step = Number(loaded.provenance.steps ?? 0);
+    bestMel = Number(loaded.provenance.bestValidationMelL1 ?? Number.POSITIVE_INFINITY);
+    optimizerState = loaded.rest;
+    log(`resumed from ${checkpointPath} at step ${step}`);
+  } else {
+    codec = createCodec(o.preset);
+    if (o.fromLyra) {
+      initFromLyra(codec);
+      log("encoder and decoder start from Lyra v2's weights");
+    }
+    const started = Date.now();
+    initQuantizerByKMeans(codec, corpus, {
+      numSegments: o.kmeansSegments,
+      iterations: o.kmeansIterations,
+      framesPerBatch,
+      seed: o.seed + 1,
+      log,
+    });
+    log(`k-means init took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+  codec.train();
+  const optimizer = new AdamW(codec.parameters(), { lr: o.learningRate, beta1: 0.8, beta2: 0.99, weightDecay: 0 });
+  if (optimizerState) {
+    optimizer.loadStateDict(optimizerState, step);
+    for (const t of optimizerState.values()) t.dispose();
+  }
+  const validation = validationSet(corpus, o.validationSegments);
+  const batches = corpus.batches('train', { batchSize: o.batchSize, seed: o.seed + step, cropSamples });
+  const runStart = Date.now();
+  let lastCheckpoint = Date.now();
+  const provenance = (): Record<string, unknown> => ({
+    ...o.provenance,
+    corpus: o.corpusDir,
+    recipe: {
+      fromLyra: o.fromLyra,
+      batchSize: o.batchSize,
+      cropSeconds: o.cropSeconds,
+      learningRate: o.learningRate,
+      decoderOnlySteps: o.decoderOnlySteps,
+      commitWeight: o.commitWeight,
+      melWeight: o.melWeight,
+      stftWeight: o.stftWeight,
+      levelDropout: o.levelDropout,
+      kmeansSegments: o.kmeansSegments,
+    },
+    steps: step,
+    bestValidationMelL1: bestMel,
+    savedAt: new Date().toISOString(),
+  });
+  const checkpoint = () => {
+    saveAtomically(checkpointPath, (tmp) => saveCodec(tmp, codec, provenance(), optimizer.stateDict()));
+    lastCheckpoint = Date.now();
+    void writeLossPlot(readLog(logPath), join(o.outDir, 'loss.png')).catch((e) => log(`plot failed: ${e}`));
+    log(`step ${step}: checkpoint written`);
+  };
+
+  while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000) {
+    const batch = batches.next().value;
+    const decoderOnly = step < o.decoderOnlySteps;
+    const numLevels =
+      Math.random() < o.levelDropout ? 1 + Math.floor(Math.random() * codec.numCodebooks) : codec.numCodebooks;
+    const t0 = Date.now();
+    const record = tidy((): CodecLogRecord => {
+      const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
+      const latents = decoderOnly ? noGrad(() => codec.latents(wave)) : codec.latents(wave);
+      const q = codec.quantizer.forward(latents, numLevels);
+      const y = codec.decoder.forward(q.quantized).squeeze(1);
+      const stft = multiScaleStftLoss(y, wave);
+      const mel = melL1(y, wave);
+      let loss = stft.mul(o.stftWeight).add(mel.mul(o.melWeight));
+      if (!decoderOnly) loss = loss.add(q.commitLoss.mul(o.commitWeight));
+      optimizer.zeroGrad();
+      loss.backward();
+      const gradNorm = clipGradNorm(codec.parameters(), 10);
+      optimizer.stepWith();
+      const level0 = q.codes.select(1, 0).flatten().toArray();
+      return {
+        step: step + 1,
+        time: new Date().toISOString(),
+        phase: decoderOnly ? 'decoder' : 'both',
+        numLevels,
+        loss: loss.item(),
+        stft: stft.item(),
+        mel: mel.item(),
+        commit: q.commitLoss.item(),
+        latentStd: latents.detach().var().sqrt().item(),
+        distinctCodes: new Set(level0).size,
+        gradNorm,
+        seconds: 0,
+      };
+    });
+    step += 1;
+    record.seconds = (Date.now() - t0) / 1000;
+    if (step % o.validateEvery === 0 || step === 1) {
+      const levels = [4, 8, codec.numCodebooks].filter((l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i);
+      const melByLevels: Record<string, number> = {};
+      for (const l of levels) melByLevels[String(l)] = validationMelL1(codec, validation, l);
+      record.validationMel = melByLevels;
+      const full = melByLevels[String(codec.numCodebooks)]!;
+      if (full < bestMel) {
+        bestMel = full;
+        saveAtomically(join(o.outDir, bestName), (tmp) => saveCodec(tmp, codec, provenance()));
+      }
+      log(`step ${step}: validation mel-L1 ${JSON.stringify(melByLevels)} (best ${bestMel.toFixed(4)})`);
+    }
+    appendLog(logPath, record);
+    if (step % 10 === 0)
+      log(
+        `step ${step} [${record.phase}] loss ${record.loss.toFixed(4)} mel ${record.mel.toFixed(4)} commit ${record.commit.toFixed(4)} ` +
+          `std ${record.latentStd.toFixed(3)} codes ${record.distinctCodes} levels ${numLevels} ${record.seconds.toFixed(2)} s/step`,
+      );
+    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) checkpoint();
+  }
+  checkpoint();
+  optimizer.dispose();
+  codec.dispose();
+  corpus.close();
+  return step;
+}
