@@ -5,6 +5,8 @@
 namespace v2m {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static const char* allocator = InstallAllocator();  // once per process (see allocator.cc)
+  exports.Set("allocator", Napi::String::New(env, allocator));
   auto* data = new InstanceData();
   env.SetInstanceData<InstanceData>(data);
   Napi::Function ctor = Handle::Define(env);
@@ -14,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMath(env, exports);
   RegisterNN(env, exports);
   RegisterOptim(env, exports);
+  RegisterAllocator(env, exports);
   return exports;
 }
 

@@ -83,6 +83,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
 #define V2M_EXPORT(exports, name) \
   exports.Set(#name, Napi::Function::New(exports.Env(), ::v2m::Guard<name>, #name))
 
+const char* InstallAllocator();
+void RegisterAllocator(Napi::Env env, Napi::Object exports);
 void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterMath(Napi::Env env, Napi::Object exports);
 void RegisterNN(Napi::Env env, Napi::Object exports);

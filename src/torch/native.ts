@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setOutermostExitHook } from './scope.js';
 
 /** Opaque native tensor handle. */
 export type Handle = object;
@@ -43,3 +45,13 @@ export function getNumThreads(): number {
 }
 
 setNumThreads(Number(process.env.V2MEOW_THREADS) || availableParallelism());
+
+// glibc keeps freed tensor blocks as heap holes (see native/src/allocator.cc); give them back after outermost
+// tidy() scopes, at most every 50 ms, so a training loop's RSS stays flat.
+let lastTrimMs = 0;
+setOutermostExitHook(() => {
+  const now = performance.now();
+  if (now - lastTrimMs < 50) return;
+  lastTrimMs = now;
+  native.trimMemory();
+});

@@ -12,6 +12,12 @@ export interface Tracked {
 
 const stack: Set<Tracked>[] = [];
 
+/** Hook run when an outermost scope closes (set by native.ts: returns freed heap pages to the system). */
+let onOutermostExit: (() => void) | null = null;
+export function setOutermostExitHook(hook: () => void): void {
+  onOutermostExit = hook;
+}
+
 /** Called by every new tensor: it belongs to the innermost open scope, if any. */
 export function track(t: Tracked): void {
   const top = stack[stack.length - 1];
@@ -70,6 +76,7 @@ export function tidy<R>(fn: () => R): R {
       t.dispose();
     }
   }
+  if (parent === null) onOutermostExit?.();
   return result;
 }
 

@@ -1,0 +1,45 @@
+// Memory stays flat over a long training loop: the live native tensor count returns to its start after
+// every step and the resident set size does not grow (within 10%) between step 200 and step 1000.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AdamW, F, clipGradNorm, liveTensorCount, manualSeed, nn, randint, randn, tidy } from '../../src/torch/index.js';
+
+class Mlp extends nn.Module {
+  readonly embed = this.child('embed', new nn.Embedding(64, 32));
+  readonly conv = this.child('conv', new nn.Conv1d(32, 32, 3, { padding: 1 }));
+  readonly norm = this.child('norm', new nn.LayerNorm(32));
+  readonly out = this.child('out', new nn.Linear(32, 64));
+  forward(tokens: ReturnType<typeof randint>) {
+    const x = this.embed.forward(tokens).transpose(1, 2); // [B, 32, T]
+    const h = this.conv.forward(x).gelu().transpose(1, 2); // [B, T, 32]
+    return this.out.forward(this.norm.forward(h)); // [B, T, 64]
+  }
+}
+
+test('1000 training steps keep the live tensor count constant and RSS flat', () => {
+  manualSeed(5);
+  const model = new Mlp();
+  const params = model.parameters();
+  const optimizer = new AdamW(params, { lr: 1e-3 });
+  const live = liveTensorCount();
+  let rssAt200 = 0;
+  for (let step = 0; step < 1000; step++) {
+    tidy(() => {
+      const tokens = randint(0, 64, [16, 32]);
+      const noise = randn([16, 32, 64]).mul(0.01);
+      const logits = model.forward(tokens).add(noise);
+      const loss = F.crossEntropy(logits.transpose(1, 2), tokens);
+      loss.backward();
+      clipGradNorm(params, 1);
+      optimizer.stepWith();
+      optimizer.zeroGrad();
+      void loss.item();
+    });
+    assert.equal(liveTensorCount(), live, `step ${step}`);
+    if (step === 200) rssAt200 = process.memoryUsage.rss();
+  }
+  const rssAt1000 = process.memoryUsage.rss();
+  assert.ok(rssAt1000 < rssAt200 * 1.1, `RSS grew from ${rssAt200} to ${rssAt1000}`);
+  optimizer.dispose();
+  model.dispose();
+});
