@@ -1,13 +1,16 @@
 // `npm run bench:encoders`: speed of the frozen TFLite encoders on this machine (1 runtime thread each).
 // YAMNet as a real-time factor on the Brahms clip (decoding excluded), MobileNetV2 / v1 0.25 / MoveNet in
-// frames per second on 224x224 / 192x192 frames (resizing excluded). Goals from issue 4: YAMNet >= 100x,
-// MobileNetV2 >= 20 frames/s.
+// frames per second on 224x224 / 192x192 frames (resizing excluded). MusiCNN runs on the libtorch engine with
+// its default threads (one per core), log-mel frontend included. Goals from issue 4: YAMNet >= 100x,
+// MusiCNN >= 50x, MobileNetV2 >= 20 frames/s.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Mobilenet } from '../src/encoders/mobilenet.js';
 import { Movenet } from '../src/encoders/movenet.js';
+import { MusicnnStyleEncoder } from '../src/encoders/musicnn.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
 import { decodeAudio } from '../src/media/index.js';
+import { getNumThreads } from '../src/torch/index.js';
 
 const mediaDir = resolve(
   process.env.V2MEOW_SHARED ?? join(import.meta.dirname, '..', '..', '..', 'shared'),
@@ -50,6 +53,21 @@ async function main(): Promise<void> {
       `(${clipSec.toFixed(1)} s clip, ${windows} windows, ${((yamnetSec / windows) * 1000).toFixed(2)} ms/window; goal 100x)`,
   );
   yamnet.dispose();
+
+  const musicnn = await MusicnnStyleEncoder.fromPretrained();
+  musicnn.mtt.tag(waveform.subarray(0, 16000 * 6)); // warm-up
+  const musicnnSec = median(3, () => musicnn.mtt.tag(waveform));
+  const patches = musicnn.mtt.tag(waveform).numPatches;
+  console.log(
+    `musicnn-mtt     ${(clipSec / musicnnSec).toFixed(0).padStart(5)}x real time  ` +
+      `(${patches} patches of 3 s, ${((musicnnSec / patches) * 1000).toFixed(1)} ms/patch with log-mel, ` +
+      `${getNumThreads()} engine threads; goal 50x)`,
+  );
+  const pairSec = median(3, () => musicnn.tagBoth(waveform));
+  console.log(
+    `musicnn-mtt+msd ${(clipSec / pairSec).toFixed(0).padStart(5)}x real time  (style embedding: one log-mel, both taggers)`,
+  );
+  musicnn.dispose();
 
   const frames = Array.from({ length: 20 }, (_, i) => randomFrame(224, i + 1));
   for (const preset of ['default', 'fast'] as const) {

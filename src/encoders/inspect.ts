@@ -1,12 +1,13 @@
 // inspectMedia(): what the pretrained encoders hear and see in a file, for `v2meow inspect` and the web
 // server. Audio: YAMNet top classes per 0.975 s window (hop 0.48 s) and for the clip (mean window scores).
 // Video: MobileNetV2 top ImageNet classes and MoveNet person presence, one frame per second.
-// MusiCNN tags (clip.musicnn) are not computed yet: MusiCNN must be a module of our libtorch engine and comes
-// in a later step; the field is present and null until then.
+// MusiCNN (engine module): MTT + MSD tags per 2.992 s patch and for the clip (mean patch probabilities), both
+// lists merged and sorted by probability, each tag naming its model.
 import { decodeAudio, decodeFrameStreams, probe } from '../media/index.js';
 import { type LabelScore, meanRows } from './classification.js';
 import { Mobilenet } from './mobilenet.js';
 import { Movenet } from './movenet.js';
+import { type MusicnnPairResult, MusicnnStyleEncoder } from './musicnn.js';
 import { Yamnet } from './yamnet.js';
 
 export interface InspectOptions {
@@ -23,6 +24,17 @@ export interface InspectOptions {
 export interface AudioWindowReport {
   readonly startSec: number;
   readonly yamnet: LabelScore[];
+}
+
+/** A MusiCNN tag and the model it comes from (the MTT and MSD lists share some names, e.g. `rock`). */
+export interface MusicnnTagScore extends LabelScore {
+  readonly model: 'mtt' | 'msd';
+}
+
+export interface MusicnnPatchReport {
+  readonly startSec: number;
+  /** MTT + MSD tags of the patch, highest first. */
+  readonly tags: MusicnnTagScore[];
 }
 
 export interface VideoSecondReport {
@@ -43,13 +55,16 @@ export interface InspectReport {
     readonly windowSec: number;
     readonly hopSec: number;
     readonly windows: AudioWindowReport[];
+    /** MusiCNN patch length in seconds (2.992; patches do not overlap, a last one ends at the clip's end). */
+    readonly musicnnPatchSec: number;
+    readonly musicnnPatches: MusicnnPatchReport[];
   };
   readonly video?: { readonly framesPerSecond: number; readonly seconds: VideoSecondReport[] };
   readonly clip: {
     /** YAMNet classes of the whole clip (mean of window scores), highest first; empty without audio. */
     readonly yamnet: LabelScore[];
-    /** MusiCNN tags, highest first. TODO(MusiCNN engine module): null until MusiCNN exists. */
-    readonly musicnn: LabelScore[] | null;
+    /** MusiCNN MTT + MSD tags of the whole clip (mean of patch probabilities), highest first; empty without audio. */
+    readonly musicnn: MusicnnTagScore[];
     /** ImageNet classes of the whole video (mean of frame probabilities); empty without video. */
     readonly imagenet: LabelScore[];
     /** Fraction of analysed frames with a person; null without video. */
@@ -60,6 +75,44 @@ export interface InspectReport {
 const rounded = (list: LabelScore[]): LabelScore[] =>
   list.map((c) => ({ label: c.label, score: Number(c.score.toFixed(4)) }));
 
+/** The k best of the MTT and MSD probabilities of patch `row` (-1: the clip means), merged. */
+function musicnnTop(
+  style: MusicnnStyleEncoder,
+  pair: MusicnnPairResult,
+  row: number,
+  k: number,
+): MusicnnTagScore[] {
+  const pick = (result: MusicnnPairResult['mtt']) => {
+    const numTags = result.clipProbabilities.length;
+    return row < 0
+      ? result.clipProbabilities
+      : result.probabilities.subarray(row * numTags, (row + 1) * numTags);
+  };
+  const tags = [
+    ...style.mtt.top(pick(pair.mtt), k).map((t) => ({ ...t, model: 'mtt' as const })),
+    ...style.msd.top(pick(pair.msd), k).map((t) => ({ ...t, model: 'msd' as const })),
+  ].sort((a, b) => b.score - a.score);
+  return tags.slice(0, k).map((t) => ({ label: t.label, score: Number(t.score.toFixed(4)), model: t.model }));
+}
+
+async function inspectMusicnn(waveform: Float32Array, options: InspectOptions) {
+  const style = await MusicnnStyleEncoder.fromPretrained();
+  try {
+    const pair = style.tagBoth(waveform);
+    options.onProgress?.(`musicnn: ${pair.mtt.numPatches} patches`);
+    return {
+      musicnnPatchSec: pair.mtt.patchSec,
+      musicnnPatches: pair.mtt.patchStartSec.map((startSec, p) => ({
+        startSec,
+        tags: musicnnTop(style, pair, p, options.topPerWindow ?? 3),
+      })),
+      clipMusicnn: musicnnTop(style, pair, -1, options.topPerClip ?? 10),
+    };
+  } finally {
+    style.dispose();
+  }
+}
+
 async function inspectAudio(path: string, options: InspectOptions) {
   const yamnet = await Yamnet.fromPretrained();
   try {
@@ -68,6 +121,7 @@ async function inspectAudio(path: string, options: InspectOptions) {
     const result = yamnet.run(waveform, (done, total) => {
       if (done % 50 === 0 || done === total) options.onProgress?.(`yamnet: window ${done}/${total}`);
     });
+    const musicnn = await inspectMusicnn(waveform, options);
     const windows = result.windowStartSec.map((startSec, w) => ({
       startSec,
       yamnet: rounded(
@@ -83,7 +137,10 @@ async function inspectAudio(path: string, options: InspectOptions) {
         windowSec: windowSamples / sampleRateHz,
         hopSec: hopSamples / sampleRateHz,
         windows,
+        musicnnPatchSec: musicnn.musicnnPatchSec,
+        musicnnPatches: musicnn.musicnnPatches,
       },
+      clipMusicnn: musicnn.clipMusicnn,
       clipYamnet: rounded(yamnet.top(yamnet.clipScores(result), options.topPerClip ?? 10)),
     };
   } finally {
@@ -162,7 +219,7 @@ export async function inspectMedia(path: string, options: InspectOptions = {}): 
     video: videoPart?.video,
     clip: {
       yamnet: audioPart?.clipYamnet ?? [],
-      musicnn: null,
+      musicnn: audioPart?.clipMusicnn ?? [],
       imagenet: videoPart?.clipImagenet ?? [],
       personFraction: videoPart ? videoPart.personFraction : null,
     },

@@ -8,7 +8,7 @@ import { inspectMedia } from '../../src/encoders/inspect.js';
 import { mediaDir, repoRoot, slow } from '../helpers.js';
 
 describe('inspect', slow, () => {
-  test('`v2meow inspect brahms --json`: clip.yamnet[0] is Music, sorted, musicnn placeholder null', async () => {
+  test('`v2meow inspect brahms --json`: clip.yamnet[0] is Music, sorted; MusiCNN clip tags sorted', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       join(repoRoot, 'bin/v2meow.js'),
       'inspect',
@@ -22,7 +22,13 @@ describe('inspect', slow, () => {
       scores,
       [...scores].sort((a: number, b: number) => b - a),
     );
-    assert.equal(report.clip.musicnn, null);
+    const tags = report.clip.musicnn.map((c: { score: number }) => c.score);
+    assert.deepEqual(
+      tags,
+      [...tags].sort((a: number, b: number) => b - a),
+    );
+    assert.ok(report.clip.musicnn.slice(0, 5).some((c: { label: string }) => c.label === 'classical'));
+    assert.ok(report.audio.musicnnPatches.length >= 1);
     assert.equal(report.audio.windows.length, Math.ceil((report.durationSec * 16000 - 15600) / 7680) + 1);
     assert.equal(report.video, undefined);
   });

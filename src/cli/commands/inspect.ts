@@ -9,7 +9,7 @@ const usage = `usage: v2meow inspect FILE [--json] [--top N] [--fps F]
 Runs the pretrained encoders on an audio or video file.
   audio: YAMNet AudioSet classes per 0.975 s window (hop 0.48 s) and for the whole clip
   video: MobileNetV2 ImageNet labels and MoveNet person presence, F frames per second (default 1)
-  clip.musicnn is null until the MusiCNN engine module exists.
+  audio: MusiCNN MTT + MSD tags per 2.992 s patch and for the whole clip
 
 options:
   --json     print the full report as JSON on stdout
@@ -23,6 +23,10 @@ function formatText(report: InspectReport): string {
   const lines = [`${report.file}: ${report.durationSec.toFixed(2)} s`];
   if (report.audio) {
     lines.push(`clip (YAMNet): ${labels(report.clip.yamnet.slice(0, 5))}`);
+    const tags = report.clip.musicnn
+      .slice(0, 5)
+      .map((t) => ({ label: `${t.label} [${t.model}]`, score: t.score }));
+    lines.push(`clip (MusiCNN): ${labels(tags)}`);
     for (const w of report.audio.windows)
       lines.push(`  ${w.startSec.toFixed(2).padStart(7)} s  ${labels(w.yamnet)}`);
   }
@@ -39,7 +43,7 @@ function formatText(report: InspectReport): string {
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'what the pretrained encoders hear and see in a file (YAMNet, MobileNetV2, MoveNet)',
+  summary: 'what the pretrained encoders hear and see in a file (YAMNet, MusiCNN, MobileNetV2, MoveNet)',
   usage,
   async run(args) {
     const { values, positionals } = parseArgs({
