@@ -2,7 +2,7 @@
 // convolutions that keep their left context as state, transposed convolutions that overlap-add their tail
 // into the next call, and the pre-activation residual unit of Lyra. Whole-clip calls (zero state) and
 // frame-by-frame streaming give the same samples. Layout is PyTorch's: x [B, C, T].
-import { cat, type Tensor, F, nn, zeros } from '../torch/index.js';
+import { cat, F, nn, type Tensor, zeros } from '../torch/index.js';
 
 /** LeakyReLU slope used everywhere in Lyra's SoundStream. */
 export const leakySlope = 0.3;
@@ -46,14 +46,22 @@ export class CausalConv1d extends nn.Module {
   readonly context: number;
 
   /** x [B, inChannels, T * stride] -> [B, outChannels, T]. */
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, o: CausalConvOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    o: CausalConvOptions = {},
+  ) {
     super();
     this.stride = o.stride ?? 1;
     this.dilation = o.dilation ?? 1;
     this.groups = o.groups ?? 1;
     this.context = this.stride === 1 ? (kernelSize - 1) * this.dilation : kernelSize - this.stride;
     const fanIn = (inChannels / this.groups) * kernelSize;
-    this.weight = this.param('weight', nn.fanInUniform([outChannels, inChannels / this.groups, kernelSize], fanIn));
+    this.weight = this.param(
+      'weight',
+      nn.fanInUniform([outChannels, inChannels / this.groups, kernelSize], fanIn),
+    );
     this.bias = this.param('bias', nn.fanInUniform([outChannels], fanIn));
   }
 
@@ -66,7 +74,11 @@ export class CausalConv1d extends nn.Module {
       buffer = cat([previous, x], 2);
       state.set(this, buffer.narrow(2, buffer.size(2) - this.context, this.context).contiguous());
     }
-    return F.conv1d(buffer, this.weight, this.bias, { stride: this.stride, dilation: this.dilation, groups: this.groups });
+    return F.conv1d(buffer, this.weight, this.bias, {
+      stride: this.stride,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 }
 
@@ -91,7 +103,10 @@ export class CausalConvTranspose1d extends nn.Module {
     super();
     this.tail = kernelSize - stride;
     const fanIn = (outChannels / groups) * kernelSize;
-    this.weight = this.param('weight', nn.fanInUniform([inChannels, outChannels / groups, kernelSize], fanIn));
+    this.weight = this.param(
+      'weight',
+      nn.fanInUniform([inChannels, outChannels / groups, kernelSize], fanIn),
+    );
     this.bias = this.param('bias', nn.fanInUniform([outChannels], fanIn));
   }
 
@@ -119,7 +134,10 @@ export class ResidualUnit extends nn.Module {
 
   constructor(channels: number, dilation: number, groups: number) {
     super();
-    this.depthwise = this.child('depthwise', new CausalConv1d(channels, channels, 3, { dilation, groups: channels }));
+    this.depthwise = this.child(
+      'depthwise',
+      new CausalConv1d(channels, channels, 3, { dilation, groups: channels }),
+    );
     this.pointwise = this.child('pointwise', new CausalConv1d(channels, channels, 1));
     this.mix = this.child('mix', new CausalConv1d(channels, channels, 1, { groups }));
   }
@@ -139,7 +157,9 @@ export class ResidualStack extends nn.Module {
   readonly units: ResidualUnit[];
   constructor(channels: number, groups: number) {
     super();
-    this.units = residualDilations.map((d, k) => this.child(String(k), new ResidualUnit(channels, d, groups)));
+    this.units = residualDilations.map((d, k) =>
+      this.child(String(k), new ResidualUnit(channels, d, groups)),
+    );
   }
   forward(x: Tensor, state: StreamState | null = null): Tensor {
     let h = x;

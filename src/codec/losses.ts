@@ -4,7 +4,7 @@
 // absolute difference. The multi-scale STFT loss is SoundStream's / DAC's: L1 on linear and log magnitudes
 // at several FFT sizes (hop = n_fft / 4).
 import { melFilterBank } from '../dsp/mel.js';
-import { type Tensor, F, tensor, tidy } from '../torch/index.js';
+import { F, type Tensor, tensor, tidy } from '../torch/index.js';
 
 export interface MelOptions {
   readonly sampleRateHz: number;
@@ -14,7 +14,12 @@ export interface MelOptions {
 }
 
 /** The evaluation's mel settings at 16 kHz. */
-export const evalMelOptions: MelOptions = { sampleRateHz: 16000, fftSize: 1024, hopSamples: 256, numMels: 80 };
+export const evalMelOptions: MelOptions = {
+  sampleRateHz: 16000,
+  fftSize: 1024,
+  hopSamples: 256,
+  numMels: 80,
+};
 
 const logFloor = 1e-5;
 const filterCache = new Map<string, Tensor>();
@@ -44,7 +49,13 @@ export function melFilters(o: MelOptions): Tensor {
 /** STFT magnitude of wave [B, N] -> [B, fftSize / 2 + 1, frames]. */
 export function stftMagnitude(wave: Tensor, fftSize: number, hopSamples: number): Tensor {
   return tidy(() => {
-    const spec = F.stft(wave, { nFft: fftSize, hopSamples, window: hann(fftSize), center: true, padMode: 'reflect' });
+    const spec = F.stft(wave, {
+      nFft: fftSize,
+      hopSamples,
+      window: hann(fftSize),
+      center: true,
+      padMode: 'reflect',
+    });
     // |X| with a tiny floor so the gradient of sqrt stays finite at 0.
     return spec.viewAsReal().square().sum(-1).add(1e-10).sqrt();
   });
@@ -52,7 +63,12 @@ export function stftMagnitude(wave: Tensor, fftSize: number, hopSamples: number)
 
 /** Natural-log mel magnitudes of wave [B, N] -> [B, numMels, frames]. */
 export function logMel(wave: Tensor, o: MelOptions = evalMelOptions): Tensor {
-  return tidy(() => melFilters(o).matmul(stftMagnitude(wave, o.fftSize, o.hopSamples)).clamp(logFloor).log());
+  return tidy(() =>
+    melFilters(o)
+      .matmul(stftMagnitude(wave, o.fftSize, o.hopSamples))
+      .clamp(logFloor)
+      .log(),
+  );
 }
 
 /** mean |ln mel(a) - ln mel(b)| over bands and frames; a, b [B, N]. Scalar tensor. */
@@ -61,7 +77,11 @@ export function melL1(a: Tensor, b: Tensor, o: MelOptions = evalMelOptions): Ten
 }
 
 /** Multi-scale spectral loss: sum over FFT sizes of mean |S_a - S_b| + mean |ln S_a - ln S_b|. a, b [B, N]. */
-export function multiScaleStftLoss(a: Tensor, b: Tensor, fftSizes: readonly number[] = [256, 512, 1024, 2048]): Tensor {
+export function multiScaleStftLoss(
+  a: Tensor,
+  b: Tensor,
+  fftSizes: readonly number[] = [256, 512, 1024, 2048],
+): Tensor {
   return tidy(() => {
     let total: Tensor | null = null;
     for (const n of fftSizes) {

@@ -3,17 +3,17 @@
 // current batch, and quantizer dropout (a random number of levels per training batch, so every prefix of
 // levels decodes). Latents are [B, D, T]; codes are int64 [B, K, T].
 import {
-  type Tensor,
   cat,
+  F,
   nn,
   noGrad,
   ones,
   randint,
   randperm,
   stack,
+  type Tensor,
   tensor,
   tidy,
-  F,
   zeros,
 } from '../torch/index.js';
 
@@ -59,7 +59,10 @@ export class ResidualVectorQuantizer extends nn.Module {
   constructor(readonly config: ResidualQuantizerConfig) {
     super();
     const { numCodebooks: k, codebookSize: n, dim: d } = config;
-    this.codebooks = this.buffer('codebooks', tidy(() => nn.normal([k, n, d], 1)));
+    this.codebooks = this.buffer(
+      'codebooks',
+      tidy(() => nn.normal([k, n, d], 1)),
+    );
     this.clusterSize = this.buffer('clusterSize', ones([k, n]));
     this.embedSum = this.buffer('embedSum', this.codebooks.clone());
     this.restarts = new Array(k).fill(0);
@@ -138,12 +141,17 @@ export class ResidualVectorQuantizer extends nn.Module {
           embedSum.copy_(embedSum.mul(emaDecay).add(sums.mul(1 - emaDecay)));
           // Laplace smoothing keeps every code's size positive.
           const total = size.sum();
-          const smoothed = size.add(1e-5).div(total.add(n * 1e-5)).mul(total);
+          const smoothed = size
+            .add(1e-5)
+            .div(total.add(n * 1e-5))
+            .mul(total);
           const codebook = this.codebooks.select(0, l);
           codebook.copy_(embedSum.div(smoothed.unsqueeze(1)));
           this.restartDeadCodes(l, residual, deadBelow);
         });
-        residual = tidy(() => residual.sub(F.embedding(this.codebooks.select(0, l), codes.select(1, l).reshape([rows]))));
+        residual = tidy(() =>
+          residual.sub(F.embedding(this.codebooks.select(0, l), codes.select(1, l).reshape([rows]))),
+        );
       }
     });
   }
@@ -197,7 +205,9 @@ export function fitResidualKMeans(
       const books: Tensor[] = [];
       const energy = rows.square().sum().item();
       for (let l = 0; l < numCodebooks; l++) {
-        let centres = residual.indexSelect(0, randperm(m).narrow(0, 0, codebookSize));
+        const seeds =
+          m >= codebookSize ? randperm(m).narrow(0, 0, codebookSize) : randint(0, m, [codebookSize]);
+        let centres = residual.indexSelect(0, seeds);
         for (let it = 0; it < iterations; it++) {
           centres = tidy(() => {
             const code = ResidualVectorQuantizer.nearest(residual, centres);
@@ -205,7 +215,10 @@ export function fitResidualKMeans(
             const sums = zeros([codebookSize, rows.size(1)]).indexAdd(0, code, residual);
             const empty = counts.eq(0).unsqueeze(1);
             const reseed = residual.indexSelect(0, randint(0, m, [codebookSize]));
-            return sums.div(counts.clamp(1).unsqueeze(1)).mul(empty.logicalNot().float()).add(reseed.mul(empty.float()));
+            return sums
+              .div(counts.clamp(1).unsqueeze(1))
+              .mul(empty.logicalNot().float())
+              .add(reseed.mul(empty.float()));
           });
         }
         const code = ResidualVectorQuantizer.nearest(residual, centres);
@@ -213,7 +226,12 @@ export function fitResidualKMeans(
         books.push(centres);
         onLevel?.(l, Math.sqrt(residual.square().sum().item() / energy));
       }
-      return cat(books.map((b) => b.unsqueeze(0)), 0).contiguous().toFloat32Array();
+      return cat(
+        books.map((b) => b.unsqueeze(0)),
+        0,
+      )
+        .contiguous()
+        .toFloat32Array();
     }),
   );
 }

@@ -4,20 +4,26 @@
 // (Lyra v2 itself, 46 x 16) and 'debug' (tiny, for tests). Saved as a v2meow model file (config + weights).
 import { V2meowError } from '../errors.js';
 import {
-  type Tensor,
   F,
   loadModelWeights,
   nn,
   noGrad,
   readModelInfo,
   saveModel,
+  type Tensor,
   tidy,
 } from '../torch/index.js';
 import type { AudioCodec, StreamingDecoder } from './audioCodec.js';
 import { StreamState } from './layers.js';
 import { loadLyraCodebooks, loadLyraDecoder, loadLyraEncoder } from './lyra/lyraWeights.js';
 import { defaultQuantizerTraining, ResidualVectorQuantizer } from './rvq.js';
-import { hopSamples, lyraNetConfig, SoundStreamDecoder, SoundStreamEncoder, type SoundStreamNetConfig } from './soundstreamNet.js';
+import {
+  hopSamples,
+  lyraNetConfig,
+  SoundStreamDecoder,
+  SoundStreamEncoder,
+  type SoundStreamNetConfig,
+} from './soundstreamNet.js';
 
 export interface SoundStreamCodecConfig {
   /** Identifier written into token files. */
@@ -58,7 +64,13 @@ export const codecPresets = {
   debug: {
     id: 'v2meow-soundstream-debug',
     sampleRateHz: 16000,
-    net: { channels: [8, 16, 32], groups: [1, 2, 4], strides: [16, 5, 2, 2], latentDim: 16, bottleneckGroups: 4 },
+    net: {
+      channels: [8, 16, 32],
+      groups: [1, 2, 4],
+      strides: [16, 5, 2, 2],
+      latentDim: 16,
+      bottleneckGroups: 4,
+    },
     numCodebooks: 4,
     codebookSize: 64,
     numCoarse: 2,
@@ -121,7 +133,8 @@ export class SoundStreamCodec extends nn.Module implements AudioCodec {
 
   /** Waveform [B, N] -> [B, 1, N'] zero-padded to whole frames. */
   private frames(wave: Tensor): Tensor {
-    if (wave.rank !== 2) throw new V2meowError('SHAPE_MISMATCH', `codec input must be [B, N], got [${wave.shape}]`);
+    if (wave.rank !== 2)
+      throw new V2meowError('SHAPE_MISMATCH', `codec input must be [B, N], got [${wave.shape}]`);
     const extra = (this.hopSamples - (wave.size(1) % this.hopSamples)) % this.hopSamples;
     return (extra ? F.pad(wave, [0, extra]) : wave).unsqueeze(1);
   }
@@ -147,7 +160,8 @@ export class SoundStreamCodec extends nn.Module implements AudioCodec {
   }
 
   private checkTokens(tokens: Tensor): void {
-    if (tokens.rank !== 3) throw new V2meowError('SHAPE_MISMATCH', `tokens must be [B, K, T], got [${tokens.shape}]`);
+    if (tokens.rank !== 3)
+      throw new V2meowError('SHAPE_MISMATCH', `tokens must be [B, K, T], got [${tokens.shape}]`);
     this.checkLevels(tokens.size(1));
   }
 
@@ -156,7 +170,9 @@ export class SoundStreamCodec extends nn.Module implements AudioCodec {
     return {
       push: (tokens: Tensor) => {
         this.checkTokens(tokens);
-        return noGrad(() => tidy(() => this.decoder.forward(this.quantizer.decode(tokens), state).squeeze(1)));
+        return noGrad(() =>
+          tidy(() => this.decoder.forward(this.quantizer.decode(tokens), state).squeeze(1)),
+        );
       },
       dispose: () => state.dispose(),
     };
@@ -212,7 +228,11 @@ export function saveCodec(
 }
 
 /** Loads a codec file; returns the codec, its provenance, and tensors the codec does not own (optimizer). */
-export function loadCodec(path: string): { codec: SoundStreamCodec; provenance: Record<string, unknown>; rest: Map<string, Tensor> } {
+export function loadCodec(path: string): {
+  codec: SoundStreamCodec;
+  provenance: Record<string, unknown>;
+  rest: Map<string, Tensor>;
+} {
   const info = readModelInfo<SoundStreamCodecConfig>(path, codecModelKind);
   const codec = new SoundStreamCodec(info.config);
   const rest = loadModelWeights(path, codec);

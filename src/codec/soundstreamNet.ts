@@ -2,8 +2,14 @@
 // lyra_soundstream_structure.md): a strided input conv, three blocks of residual units with strided
 // (transposed) convs between them, grouped 1x1 mixing, a grouped bottleneck to the latent, no normalisation.
 // The widths and groups are configurable so a small debug preset trains in seconds.
-import { type Tensor, nn } from '../torch/index.js';
-import { CausalConv1d, CausalConvTranspose1d, leakySlope, ResidualStack, type StreamState } from './layers.js';
+import { nn, type Tensor } from '../torch/index.js';
+import {
+  CausalConv1d,
+  CausalConvTranspose1d,
+  leakySlope,
+  ResidualStack,
+  type StreamState,
+} from './layers.js';
 
 /** Shape of the encoder/decoder pair. Lyra v2 is `lyraNetConfig`. */
 export interface SoundStreamNetConfig {
@@ -47,13 +53,19 @@ export class SoundStreamEncoder extends nn.Module {
   constructor(readonly config: SoundStreamNetConfig) {
     super();
     const { channels, groups, strides } = config;
-    this.input = this.child('input', new CausalConv1d(1, channels[0], stridedKernel(strides[0], true), { stride: strides[0] }));
+    this.input = this.child(
+      'input',
+      new CausalConv1d(1, channels[0], stridedKernel(strides[0], true), { stride: strides[0] }),
+    );
     for (let b = 0; b < 3; b++) {
       this.blocks.push(this.child(`block${b}`, new ResidualStack(channels[b]!, groups[b]!)));
       const out = b < 2 ? channels[b + 1]! : 2 * channels[2];
       const stride = strides[b + 1]!;
       this.downsample.push(
-        this.child(`down${b}`, new CausalConv1d(channels[b]!, out, stridedKernel(stride, false), { stride, groups: groups[b]! })),
+        this.child(
+          `down${b}`,
+          new CausalConv1d(channels[b]!, out, stridedKernel(stride, false), { stride, groups: groups[b]! }),
+        ),
       );
     }
     this.bottleneck = this.child(
@@ -94,12 +106,18 @@ export class SoundStreamDecoder extends nn.Module {
       // Lyra splits the up-conv input into groups of 128 channels: 4 (512 in), 2 (256 in), 1 (128 in).
       const upGroups = groups[b]!;
       this.upsample.push(
-        this.child(`up${2 - b}`, new CausalConvTranspose1d(inChannels, channels[b]!, stridedKernel(stride, false), stride, upGroups)),
+        this.child(
+          `up${2 - b}`,
+          new CausalConvTranspose1d(inChannels, channels[b]!, stridedKernel(stride, false), stride, upGroups),
+        ),
       );
       this.blocks.push(this.child(`block${2 - b}`, new ResidualStack(channels[b]!, groups[b]!)));
       inChannels = channels[b]!;
     }
-    this.output = this.child('output', new CausalConvTranspose1d(channels[0], 1, stridedKernel(strides[0], true), strides[0]));
+    this.output = this.child(
+      'output',
+      new CausalConvTranspose1d(channels[0], 1, stridedKernel(strides[0], true), strides[0]),
+    );
   }
 
   forward(latents: Tensor, state: StreamState | null = null): Tensor {

@@ -1,10 +1,11 @@
 // Initialisation of the music codec from Lyra v2 (the recipe of issue 7): Lyra's float encoder and decoder
 // weights, and a new 12 x 1024 RVQ fitted by residual k-means on Lyra's latents of the music corpus.
-import type { CorpusReader } from '../data/corpusReader.js';
+
 import { loadLyraDecoder, loadLyraEncoder } from '../codec/lyra/lyraWeights.js';
 import { fitResidualKMeans } from '../codec/rvq.js';
 import type { SoundStreamCodec } from '../codec/soundstream.js';
 import { lyraNetConfig } from '../codec/soundstreamNet.js';
+import type { CorpusReader } from '../data/corpusReader.js';
 import { V2meowError } from '../errors.js';
 import { cat, noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
 
@@ -34,7 +35,11 @@ export function initFromLyra(codec: SoundStreamCodec, env: NodeJS.ProcessEnv = p
 }
 
 /** Fits the codec's RVQ by residual k-means on its encoder's latents of `numSegments` training segments. */
-export function initQuantizerByKMeans(codec: SoundStreamCodec, corpus: CorpusReader, o: KMeansInitOptions): void {
+export function initQuantizerByKMeans(
+  codec: SoundStreamCodec,
+  corpus: CorpusReader,
+  o: KMeansInitOptions,
+): void {
   const log = o.log ?? (() => {});
   const batches = corpus.batches('train', { batchSize: 8, seed: o.seed ?? 1 });
   const parts: Tensor[] = [];
@@ -55,8 +60,13 @@ export function initQuantizerByKMeans(codec: SoundStreamCodec, corpus: CorpusRea
   const rows = cat(parts, 0).keep();
   for (const p of parts) p.dispose();
   log(`k-means on ${rows.size(0)} latent frames from ${seen} segments`);
-  const books = fitResidualKMeans(rows, codec.numCodebooks, codec.codebookSize, o.iterations, (level, error) =>
-    log(`k-means level ${level + 1}/${codec.numCodebooks}: relative residual ${error.toFixed(3)}`),
+  const books = fitResidualKMeans(
+    rows,
+    codec.numCodebooks,
+    codec.codebookSize,
+    o.iterations,
+    (level, error) =>
+      log(`k-means level ${level + 1}/${codec.numCodebooks}: relative residual ${error.toFixed(3)}`),
   );
   rows.dispose();
   codec.quantizer.setCodebooks(books, o.framesPerBatch / codec.codebookSize);

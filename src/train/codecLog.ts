@@ -50,7 +50,14 @@ function smooth(values: number[], window: number): number[] {
 export async function writeLossPlot(records: readonly CodecLogRecord[], path: string): Promise<void> {
   if (records.length === 0) return;
   const series = [
-    { name: 'train mel-L1 (avg 20)', steps: records.map((r) => r.step), values: smooth(records.map((r) => r.mel), 20) },
+    {
+      name: 'train mel-L1 (avg 20)',
+      steps: records.map((r) => r.step),
+      values: smooth(
+        records.map((r) => r.mel),
+        20,
+      ),
+    },
   ];
   const validated = records.filter((r) => r.validationMel);
   for (const level of Object.keys(validated[0]?.validationMel ?? {}))

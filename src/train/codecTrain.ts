@@ -10,8 +10,8 @@ import {
   type CodecPreset,
   createCodec,
   loadCodec,
-  saveCodec,
   type SoundStreamCodec,
+  saveCodec,
 } from '../codec/soundstream.js';
 import { CorpusReader } from '../data/corpusReader.js';
 import { AdamW, clipGradNorm, manualSeed, noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
@@ -92,7 +92,11 @@ function validationSet(corpus: CorpusReader, count: number): Float32Array[] {
 }
 
 /** mean mel-L1 of the codec's reconstructions at `numLevels` levels over `clips` (evaluation mode). */
-export function validationMelL1(codec: SoundStreamCodec, clips: readonly Float32Array[], numLevels: number): number {
+export function validationMelL1(
+  codec: SoundStreamCodec,
+  clips: readonly Float32Array[],
+  numLevels: number,
+): number {
   const wasTraining = codec.training;
   codec.eval();
   let total = 0;
@@ -154,7 +158,12 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     log(`k-means init took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
   codec.train();
-  const optimizer = new AdamW(codec.parameters(), { lr: o.learningRate, beta1: 0.8, beta2: 0.99, weightDecay: 0 });
+  const optimizer = new AdamW(codec.parameters(), {
+    lr: o.learningRate,
+    beta1: 0.8,
+    beta2: 0.99,
+    weightDecay: 0,
+  });
   if (optimizerState) {
     optimizer.loadStateDict(optimizerState, step);
     for (const t of optimizerState.values()) t.dispose();
@@ -193,7 +202,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     const batch = batches.next().value;
     const decoderOnly = step < o.decoderOnlySteps;
     const numLevels =
-      Math.random() < o.levelDropout ? 1 + Math.floor(Math.random() * codec.numCodebooks) : codec.numCodebooks;
+      Math.random() < o.levelDropout
+        ? 1 + Math.floor(Math.random() * codec.numCodebooks)
+        : codec.numCodebooks;
     const t0 = Date.now();
     const record = tidy((): CodecLogRecord => {
       const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
@@ -227,7 +238,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     step += 1;
     record.seconds = (Date.now() - t0) / 1000;
     if (step % o.validateEvery === 0 || step === 1) {
-      const levels = [4, 8, codec.numCodebooks].filter((l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i);
+      const levels = [4, 8, codec.numCodebooks].filter(
+        (l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i,
+      );
       const melByLevels: Record<string, number> = {};
       for (const l of levels) melByLevels[String(l)] = validationMelL1(codec, validation, l);
       record.validationMel = melByLevels;

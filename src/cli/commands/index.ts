@@ -1,5 +1,6 @@
 // Registry of subcommands: one file per command in this folder, one line each here.
 import type { Command } from '../command.js';
+import { codecCommand } from './codec.js';
 import { corpusCommand } from './corpus.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
@@ -8,4 +9,4 @@ import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
 
-export const commands: Command[] = [corpusCommand, evalCommand, inspectCommand, modelsCommand, plotCommand, rhythmCommand, studyCommand];
+export const commands: Command[] = [codecCommand, corpusCommand, evalCommand, inspectCommand, modelsCommand, plotCommand, rhythmCommand, studyCommand];

@@ -9,7 +9,7 @@ import { noGrad, type Tensor, tensor, tidy } from '../../torch/index.js';
 import { readModelBytes, resolveModel } from '../../weights/modelStore.js';
 import { readTfliteModel, type TfliteModel, type TfliteOperator } from '../../weights/tflite/model.js';
 import { constantTensorValues } from '../../weights/tflite/quantization.js';
-import { CausalConv1d, CausalConvTranspose1d, type ResidualStack } from '../layers.js';
+import { CausalConv1d, type CausalConvTranspose1d, type ResidualStack } from '../layers.js';
 import { lyraNetConfig, SoundStreamDecoder, SoundStreamEncoder } from '../soundstreamNet.js';
 
 export const lyraModelIds = {
@@ -31,7 +31,7 @@ function convSlots(model: TfliteModel): ConvSlot[] {
   for (const op of model.subgraphs[0]!.operators) {
     if (!convOps.has(op.opName)) continue;
     const last = slots[slots.length - 1];
-    if (op.opName === 'TRANSPOSE_CONV' && last?.ops[0]!.opName === 'TRANSPOSE_CONV') last.ops.push(op);
+    if (op.opName === 'TRANSPOSE_CONV' && last && last.ops[0]!.opName === 'TRANSPOSE_CONV') last.ops.push(op);
     else slots.push({ ops: [op] });
   }
   return slots;
@@ -43,7 +43,10 @@ function values(model: TfliteModel, tensorId: number): { data: Float32Array; sha
 }
 
 /** Weight [O, I/g, K] and bias of a CONV_2D or DEPTHWISE_CONV_2D operator. */
-function convWeights(model: TfliteModel, op: TfliteOperator): { weight: Float32Array; shape: number[]; bias: Float32Array } {
+function convWeights(
+  model: TfliteModel,
+  op: TfliteOperator,
+): { weight: Float32Array; shape: number[]; bias: Float32Array } {
   const w = values(model, op.inputs[1]!);
   const bias = values(model, op.inputs[2]!).data;
   const [a, k, , c] = w.shape as [number, number, number, number];
@@ -53,18 +56,23 @@ function convWeights(model: TfliteModel, op: TfliteOperator): { weight: Float32A
     return { weight: out, shape: [c, 1, k], bias };
   }
   for (let o = 0; o < a; o++)
-    for (let kk = 0; kk < k; kk++) for (let i = 0; i < c; i++) out[(o * c + i) * k + kk] = w.data[(o * k + kk) * c + i]!;
+    for (let kk = 0; kk < k; kk++)
+      for (let i = 0; i < c; i++) out[(o * c + i) * k + kk] = w.data[(o * k + kk) * c + i]!;
   return { weight: out, shape: [a, c, k], bias };
 }
 
 /** Weight [I, O, K] and bias of one TRANSPOSE_CONV (inputs: output shape, weight, x, bias). */
-function transposeWeights(model: TfliteModel, op: TfliteOperator): { weight: Float32Array; bias: Float32Array } {
+function transposeWeights(
+  model: TfliteModel,
+  op: TfliteOperator,
+): { weight: Float32Array; bias: Float32Array } {
   const w = values(model, op.inputs[1]!);
   const bias = values(model, op.inputs[3]!).data;
   const [o, k, , i] = w.shape as [number, number, number, number];
   const out = new Float32Array(w.data.length);
   for (let oo = 0; oo < o; oo++)
-    for (let kk = 0; kk < k; kk++) for (let ii = 0; ii < i; ii++) out[(ii * o + oo) * k + kk] = w.data[(oo * k + kk) * i + ii]!;
+    for (let kk = 0; kk < k; kk++)
+      for (let ii = 0; ii < i; ii++) out[(ii * o + oo) * k + kk] = w.data[(oo * k + kk) * i + ii]!;
   return { weight: out, bias };
 }
 
@@ -80,13 +88,21 @@ function concat(parts: Float32Array[]): Float32Array {
 
 function assign(target: Tensor, data: Float32Array, shape: readonly number[], where: string): void {
   if (target.shape.join(',') !== shape.join(','))
-    throw new V2meowError('SHAPE_MISMATCH', `${where}: Lyra weight [${shape}] for a layer of [${target.shape}]`);
+    throw new V2meowError(
+      'SHAPE_MISMATCH',
+      `${where}: Lyra weight [${shape}] for a layer of [${target.shape}]`,
+    );
   const source = tensor(data, shape);
   target.copy_(source);
   source.dispose();
 }
 
-function fill(layer: CausalConv1d | CausalConvTranspose1d, slot: ConvSlot, model: TfliteModel, file: string): void {
+function fill(
+  layer: CausalConv1d | CausalConvTranspose1d,
+  slot: ConvSlot,
+  model: TfliteModel,
+  file: string,
+): void {
   const where = `${file} op ${slot.ops[0]!.index}`;
   if (layer instanceof CausalConv1d) {
     if (slot.ops.length !== 1 || slot.ops[0]!.opName === 'TRANSPOSE_CONV')
@@ -97,7 +113,11 @@ function fill(layer: CausalConv1d | CausalConvTranspose1d, slot: ConvSlot, model
     return;
   }
   if (slot.ops[0]!.opName !== 'TRANSPOSE_CONV' || slot.ops.length !== layer.groups)
-    throw new V2meowError('BAD_FORMAT', `${where}: expected ${layer.groups} transposed convolutions here`, file);
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `${where}: expected ${layer.groups} transposed convolutions here`,
+      file,
+    );
   const parts = slot.ops.map((op) => transposeWeights(model, op));
   assign(layer.weight, concat(parts.map((p) => p.weight)), layer.weight.shape, where);
   const bias = concat(parts.map((p) => p.bias));
@@ -111,7 +131,9 @@ function stackLayers(stack: ResidualStack): CausalConv1d[] {
 /** Encoder layers in Lyra's graph order. */
 export function encoderLayers(encoder: SoundStreamEncoder): (CausalConv1d | CausalConvTranspose1d)[] {
   const out: CausalConv1d[] = [encoder.input];
-  encoder.blocks.forEach((block, b) => out.push(...stackLayers(block), encoder.downsample[b]!));
+  encoder.blocks.forEach((block, b) => {
+    out.push(...stackLayers(block), encoder.downsample[b]!);
+  });
   out.push(encoder.bottleneck);
   return out;
 }
@@ -119,7 +141,9 @@ export function encoderLayers(encoder: SoundStreamEncoder): (CausalConv1d | Caus
 /** Decoder layers in Lyra's graph order. */
 export function decoderLayers(decoder: SoundStreamDecoder): (CausalConv1d | CausalConvTranspose1d)[] {
   const out: (CausalConv1d | CausalConvTranspose1d)[] = [decoder.bottleneck];
-  decoder.blocks.forEach((block, b) => out.push(decoder.upsample[b]!, ...stackLayers(block)));
+  decoder.blocks.forEach((block, b) => {
+    out.push(decoder.upsample[b]!, ...stackLayers(block));
+  });
   out.push(decoder.output);
   return out;
 }
@@ -134,8 +158,16 @@ function load<M extends SoundStreamEncoder | SoundStreamDecoder>(
   const model = readTfliteModel(readModelBytes(id, env), file);
   const slots = convSlots(model);
   if (slots.length !== layers.length)
-    throw new V2meowError('BAD_FORMAT', `${slots.length} convolution layers in the graph, the port has ${layers.length}`, file);
-  noGrad(() => tidy(() => layers.forEach((layer, k) => fill(layer, slots[k]!, model, file))));
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `${slots.length} convolution layers in the graph, the port has ${layers.length}`,
+      file,
+    );
+  noGrad(() =>
+    tidy(() => {
+      for (const [k, layer] of layers.entries()) fill(layer, slots[k]!, model, file);
+    }),
+  );
   return module;
 }
 

@@ -1,0 +1,157 @@
+// `v2meow codec encode|decode|eval|train`: audio <-> .v2c token files with the music codec, the codec
+// evaluation against Opus and Lyra, and codec training. Calls src/codec, src/eval and src/train.
+import { parseArgs } from 'node:util';
+import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
+import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
+import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
+import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { type Command, UsageError } from '../command.js';
+
+const usage = `usage:
+  v2meow codec encode IN -o OUT.v2c [--codec FILE|lyra] [--levels K]
+  v2meow codec decode IN.v2c -o OUT.wav [--codec FILE|lyra] [--levels K]
+  v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--json] [--no-opus] [--no-lyra] [--no-yamnet]
+  v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
+                     [--crop-seconds 1] [--lr 1e-4] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
+                     [--commit 0.01] [--level-dropout 0.5] [--checkpoint-minutes 4] [--validate-every 100]
+
+encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
+decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
+eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance, SI-SDR and YAMNet-embedding
+        cosine, beside Opus (ffmpeg libopus) at the same bitrates and Lyra v2 at 3.2 / 6 / 9.2 kbps.
+train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
+--codec defaults to the committed weights/codec/codec.safetensors.`;
+
+function number(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new UsageError(`${name} wants a number, got '${value}'`);
+  return parsed;
+}
+
+async function encode(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      codec: { type: 'string' },
+      levels: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
+  const codec = openCodec(values.codec);
+  const levels = number(values.levels, '--levels', codec.numCodebooks);
+  const info = await encodeToFile(codec, positionals[0]!, values.output, levels);
+  process.stderr.write(`${values.output}: ${info.numLevels} x ${info.numFrames} tokens (${info.codec})\n`);
+  return 0;
+}
+
+async function decode(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      codec: { type: 'string' },
+      levels: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
+  const codec = openCodec(values.codec);
+  const levels = values.levels === undefined ? undefined : number(values.levels, '--levels', 0);
+  const seconds = await decodeToFile(codec, positionals[0]!, values.output, levels);
+  process.stderr.write(`${values.output}: ${seconds.toFixed(2)} s at ${codec.sampleRateHz} Hz\n`);
+  return 0;
+}
+
+async function evaluate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      codec: { type: 'string' },
+      seconds: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-opus': { type: 'boolean', default: false },
+      'no-lyra': { type: 'boolean', default: false },
+      'no-yamnet': { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError(usage);
+  const report = await evaluateCodecs(positionals, {
+    codecPath: values.codec,
+    maxSeconds: number(values.seconds, '--seconds', 20),
+    opus: !values['no-opus'],
+    lyra: !values['no-lyra'],
+    yamnet: !values['no-yamnet'],
+    progress: (m) => process.stderr.write(`${m}\n`),
+  });
+  process.stdout.write(
+    values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCodecTable(report)}\n`,
+  );
+  return 0;
+}
+
+async function train(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      corpus: { type: 'string' },
+      out: { type: 'string' },
+      preset: { type: 'string', default: 'default' },
+      'no-lyra-init': { type: 'boolean', default: false },
+      batch: { type: 'string' },
+      'crop-seconds': { type: 'string' },
+      lr: { type: 'string' },
+      'decoder-steps': { type: 'string' },
+      'max-steps': { type: 'string' },
+      'max-minutes': { type: 'string' },
+      commit: { type: 'string' },
+      'level-dropout': { type: 'string' },
+      'checkpoint-minutes': { type: 'string' },
+      'validate-every': { type: 'string' },
+      'kmeans-segments': { type: 'string' },
+    },
+  });
+  if (!values.corpus || !values.out) throw new UsageError(usage);
+  if (!(values.preset! in codecPresets))
+    throw new UsageError(`--preset: one of ${Object.keys(codecPresets).join(', ')}`);
+  const d = defaultCodecTrainOptions;
+  const preset = values.preset as CodecPreset;
+  const steps = await trainCodec({
+    ...d,
+    corpusDir: values.corpus,
+    outDir: values.out,
+    preset,
+    fromLyra: preset === 'default' && !values['no-lyra-init'],
+    batchSize: number(values.batch, '--batch', d.batchSize),
+    cropSeconds: number(values['crop-seconds'], '--crop-seconds', d.cropSeconds),
+    learningRate: number(values.lr, '--lr', d.learningRate),
+    decoderOnlySteps: number(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps),
+    maxSteps: number(values['max-steps'], '--max-steps', d.maxSteps),
+    maxMinutes: number(values['max-minutes'], '--max-minutes', d.maxMinutes),
+    commitWeight: number(values.commit, '--commit', d.commitWeight),
+    levelDropout: number(values['level-dropout'], '--level-dropout', d.levelDropout),
+    checkpointMinutes: number(values['checkpoint-minutes'], '--checkpoint-minutes', d.checkpointMinutes),
+    validateEvery: number(values['validate-every'], '--validate-every', d.validateEvery),
+    kmeansSegments: number(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments),
+    provenance: { command: `v2meow codec train ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
+  });
+  process.stderr.write(`training stopped at step ${steps}\n`);
+  return 0;
+}
+
+export const codecCommand: Command = {
+  name: 'codec',
+  summary: 'encode/decode audio tokens with the music codec, evaluate it against Opus and Lyra, train it',
+  usage,
+  async run(args: string[]): Promise<number> {
+    const [sub, ...rest] = args;
+    if (sub === 'encode') return encode(rest);
+    if (sub === 'decode') return decode(rest);
+    if (sub === 'eval') return evaluate(rest);
+    if (sub === 'train') return train(rest);
+    throw new UsageError(usage);
+  },
+};
