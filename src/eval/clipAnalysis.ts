@@ -34,6 +34,9 @@ export interface ClipFeatures {
   /** Style embedding from `styleEncoder`. */
   readonly style: Float32Array;
   readonly styleEncoderId: string;
+  /** [styleFrameCount, styleFrames.length / styleFrameCount] frame features of the style encoder, if it has them. */
+  readonly styleFrames?: Float32Array;
+  readonly styleFrameCount?: number;
 }
 
 interface ClipMeta {
@@ -41,6 +44,7 @@ interface ClipMeta {
   numWindows: number;
   beatsSec: number[];
   styleEncoderId: string;
+  styleFrameCount?: number;
 }
 
 /** Computes clip features with YAMNet (and a style encoder), or reads them from the cache. */
@@ -69,6 +73,7 @@ export class ClipAnalyzer {
         embeddings: cached.arrays.embeddings as Float32Array,
         clipScores: cached.arrays.clipScores as Float32Array,
         style: cached.arrays.style as Float32Array,
+        ...(cached.arrays.styleFrames ? { styleFrames: cached.arrays.styleFrames as Float32Array } : {}),
       };
     }
     const full = await decodeAudio(path, { sampleRateHz: evalSampleRateHz });
@@ -77,15 +82,25 @@ export class ClipAnalyzer {
     const yamnetResult = this.yamnet.run(samples);
     const clipScores = this.yamnet.clipScores(yamnetResult);
     const beatsSec = analyzeMusicRhythm(samples, evalSampleRateHz).beatsSec;
-    const style =
-      this.style instanceof YamnetMusicStyle ? this.style.fromClipScores(clipScores) : await this.style.embed(samples);
+    const styleFeatures =
+      this.style instanceof YamnetMusicStyle
+        ? { style: this.style.fromClipScores(clipScores) }
+        : this.style.embedWithFrames
+          ? this.style.embedWithFrames(samples)
+          : { style: await this.style.embed(samples) };
     const meta: ClipMeta = {
       durationSec: samples.length / evalSampleRateHz,
       numWindows: yamnetResult.numWindows,
       beatsSec,
       styleEncoderId: this.style.id,
+      ...('numFrames' in styleFeatures ? { styleFrameCount: styleFeatures.numFrames } : {}),
     };
-    const arrays = { embeddings: yamnetResult.embeddings, clipScores, style };
+    const arrays = {
+      embeddings: yamnetResult.embeddings,
+      clipScores,
+      style: styleFeatures.style,
+      ...('frames' in styleFeatures ? { styleFrames: styleFeatures.frames } : {}),
+    };
     await this.cache.write('clip', key, { meta, arrays });
     return { path, key, ...meta, ...arrays };
   }

@@ -11,7 +11,8 @@ import { ClipAnalyzer, type ClipFeatures, videoBeats } from './clipAnalysis.js';
 import { frechetDistance } from './frechet.js';
 import { type ClipPair, matchClips } from './pairing.js';
 import { derangement } from './random.js';
-import { type MetricSet, type PairMetrics, setMetrics, setStatistics } from './setMetrics.js';
+import { hasFrames, type MetricSet, type PairMetrics, setMetrics, setStatistics } from './setMetrics.js';
+import { MusicnnStyle } from './musicnnStyle.js';
 import { type StyleEncoder, type StyleSource, YamnetMusicStyle } from './style.js';
 
 export interface EvaluationOptions {
@@ -24,8 +25,11 @@ export interface EvaluationOptions {
   /** Cache folder; null disables caching; default defaultEvalCacheDir(). */
   readonly cacheFolder?: string | null;
   readonly beat?: BeatProtocolOptions;
-  /** Audio style encoder (e.g. MusiCNN tags); default the YAMNet music-class scores. */
-  readonly styleEncoder?: StyleEncoder;
+  /**
+   * Style space: 'musicnn' (MTT + MSD tag probabilities, default), 'yamnet' (the 145 music-class scores, no
+   * extra model), or any StyleEncoder.
+   */
+  readonly style?: 'musicnn' | 'yamnet' | StyleEncoder;
   /** Seed of the shuffle baseline's pairing; default 1. */
   readonly seed?: number;
   readonly onProgress?: (message: string) => void;
@@ -131,9 +135,11 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
     progress(`${unusedReferences.length} reference file(s) have no generated counterpart and are left out`);
   const cache = new EvalCache(options.cacheFolder === undefined ? defaultEvalCacheDir() : options.cacheFolder);
   const yamnet = await Yamnet.fromPretrained();
+  const musicnn = (options.style ?? 'musicnn') === 'musicnn' ? await MusicnnStyle.fromPretrained() : undefined;
   try {
     const musicIndices = musicClassIndices(yamnet.labels);
-    const style: StyleSource = options.styleEncoder ?? new YamnetMusicStyle(musicIndices);
+    const style: StyleSource =
+      musicnn ?? (typeof options.style === 'object' ? options.style : new YamnetMusicStyle(musicIndices));
     const analysis = { maxDurationSec: options.maxDurationSec };
     const analyzer = new ClipAnalyzer(yamnet, style, cache, analysis);
     const generated = await analyzeAll(analyzer, pairs.map((p) => p.generated), 'generated', progress);
@@ -147,7 +153,10 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
     const beatOptions = options.beat ?? {};
     progress('scoring');
     const referenceStatistics = await setStatistics(reference, cache);
-    const common = { reference, referenceStatistics, visualBeatsSec, musicIndices, beatOptions, cache };
+    const referenceStyleStatistics = hasFrames(reference, 'style')
+      ? await setStatistics(reference, cache, 'style')
+      : undefined;
+    const common = { reference, referenceStatistics, referenceStyleStatistics, visualBeatsSec, musicIndices, beatOptions, cache };
     const main = await setMetrics({ generated, ...common });
     const seed = options.seed ?? 1;
     const shuffle =
@@ -187,5 +196,6 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
     };
   } finally {
     yamnet.dispose();
+    musicnn?.dispose();
   }
 }

@@ -13,11 +13,14 @@ const beats = (scores: BeatScores | null | undefined) =>
 
 function tableOne(result: EvaluationResult): string[] {
   const withVideo = result.settings.videoFolder !== null;
+  const withStyleFad = result.fadStyle !== null;
   const header = ['System', 'FAD ↓', 'KL ↓', 'KL music ↓', 'Style cos ↑', 'BCS ↑', 'BHS ↑', 'F1 ↑'];
+  if (withStyleFad) header.push('FAD MusiCNN ↓');
   if (withVideo) header.push('Video BCS / BHS / F1 ↑');
   const row = (name: string, m: MetricSet | null) => {
     if (!m) return [name, ...header.slice(1).map(() => 'n/a')];
     const cells = [name, format(m.fad), format(m.kl), format(m.klMusic), format(m.styleCos), format(m.beatCoverage), format(m.beatHit), format(m.beatF1)];
+    if (withStyleFad) cells.push(format(m.fadStyle));
     if (withVideo) cells.push(beats(m.videoBeats));
     return cells;
   };
@@ -61,7 +64,10 @@ export function reportMarkdown(result: EvaluationResult): string {
     ...tableOne(result),
     '',
     `FAD on ${s.embedding} window embeddings; KL(reference ‖ generated) of YAMNet AudioSet class distributions, ` +
-      `all 521 classes and the 145 Music-subtree classes; style cosine in the \`${s.styleEncoder}\` space; ` +
+      `all 521 classes, and the 145 Music-subtree classes plus one bin for all others; style cosine in the ` +
+      `\`${s.styleEncoder}\` space` +
+      (result.fadStyle !== null ? ' (FAD MusiCNN: on its 400-d penultimate features per 3 s patch)' : '') +
+      '; ' +
       `beat alignment BCS / BHS / F1 (Yu et al. 2023, ±${s.toleranceSec * 1000} ms) averaged over ` +
       `${s.segmentLengthsSec.join(' / ')} s segments, ${s.segmentsPerClip} per clip and length.` +
       (s.videoFolder ? ' Video columns: music beats vs the video\'s visual beats over whole clips.' : ''),
@@ -89,6 +95,11 @@ export function reportMarkdown(result: EvaluationResult): string {
     ),
     '',
   ];
+  lines.push(
+    'FAD compares whole sets: the shuffled set is the reference set in another order, so its FAD is 0 by ' +
+      'construction; its other metrics compare each clip with another clip\'s reference.',
+    '',
+  );
   if (result.unusedReferences.length > 0)
     lines.push(`Reference files without a generated counterpart (left out): ${result.unusedReferences.join(', ')}`, '');
   lines.push(`Shuffle seed ${s.seed}; computed in ${result.elapsedSec.toFixed(1)} s.`, '');

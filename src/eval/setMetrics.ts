@@ -12,6 +12,8 @@ import { cosineSimilarity } from './style.js';
 export interface MetricSet {
   /** Fréchet Audio Distance on YAMNet embeddings (lower is better). */
   readonly fad: number;
+  /** FAD on the style encoder's frame features (MusiCNN penultimate layers); null when it has none. */
+  readonly fadStyle: number | null;
   /** Mean KL(reference || generated) over the 521 AudioSet classes (lower is better). */
   readonly kl: number;
   /** The same over the 145 music classes. */
@@ -36,9 +38,29 @@ export interface PairMetrics {
   readonly beatF1: number | null;
 }
 
-/** YAMNet window statistics of a set of clips, cached under the clips' keys. */
-export async function setStatistics(clips: readonly ClipFeatures[], cache: EvalCache): Promise<GaussianStatistics> {
-  const key = keyOf({ kind: 'set', clips: clips.map((c) => c.key).sort() });
+/** Which frame features a set's statistics are over. */
+export type FrameFeature = 'yamnet' | 'style';
+
+function frames(clip: ClipFeatures, feature: FrameFeature): { data: Float32Array; count: number } | undefined {
+  if (feature === 'yamnet') return { data: clip.embeddings, count: clip.numWindows };
+  return clip.styleFrames && clip.styleFrameCount ? { data: clip.styleFrames, count: clip.styleFrameCount } : undefined;
+}
+
+/** Whether every clip has frame features of this kind. */
+export function hasFrames(clips: readonly ClipFeatures[], feature: FrameFeature): boolean {
+  return clips.length > 0 && clips.every((clip) => frames(clip, feature) !== undefined);
+}
+
+/**
+ * Statistics of the frame features (YAMNet windows, or style-encoder frames) of a set of clips, cached under
+ * the clips' keys.
+ */
+export async function setStatistics(
+  clips: readonly ClipFeatures[],
+  cache: EvalCache,
+  feature: FrameFeature = 'yamnet',
+): Promise<GaussianStatistics> {
+  const key = keyOf({ kind: 'set', feature, clips: clips.map((c) => c.key).sort() });
   const cached = cache.read<{ dim: number; count: number }>('set', key);
   if (cached?.arrays.mean && cached.arrays.covariance)
     return {
@@ -46,13 +68,14 @@ export async function setStatistics(clips: readonly ClipFeatures[], cache: EvalC
       mean: cached.arrays.mean as Float64Array,
       covariance: cached.arrays.covariance as Float64Array,
     };
-  const dim = clips[0]!.embeddings.length / clips[0]!.numWindows;
-  const count = clips.reduce((sum, c) => sum + c.numWindows, 0);
+  const parts = clips.map((clip) => frames(clip, feature)!);
+  const dim = parts[0]!.data.length / parts[0]!.count;
+  const count = parts.reduce((sum, part) => sum + part.count, 0);
   const rows = new Float32Array(count * dim);
   let offset = 0;
-  for (const clip of clips) {
-    rows.set(clip.embeddings, offset);
-    offset += clip.embeddings.length;
+  for (const part of parts) {
+    rows.set(part.data, offset);
+    offset += part.data.length;
   }
   const statistics = gaussianStatistics(rows, count, dim);
   await cache.write('set', key, {
@@ -93,6 +116,8 @@ export interface SetMetricInputs {
   readonly reference: readonly ClipFeatures[];
   /** Statistics of the whole reference set (FAD's reference side). */
   readonly referenceStatistics: GaussianStatistics;
+  /** The same over style-encoder frames, when the encoder has them. */
+  readonly referenceStyleStatistics?: GaussianStatistics;
   /** Visual beats of the video matched to each pair, when videos were given. */
   readonly visualBeatsSec?: readonly (readonly number[])[];
   readonly musicIndices: readonly number[];
@@ -122,6 +147,10 @@ export async function setMetrics(inputs: SetMetricInputs): Promise<{ metrics: Me
   return {
     metrics: {
       fad: frechetDistance(generatedStatistics, inputs.referenceStatistics),
+      fadStyle:
+        inputs.referenceStyleStatistics && hasFrames(generated, 'style')
+          ? frechetDistance(await setStatistics(generated, inputs.cache, 'style'), inputs.referenceStyleStatistics)
+          : null,
       kl: mean(pairs.map((p) => p.kl)),
       klMusic: mean(pairs.map((p) => p.klMusic)),
       styleCos: mean(pairs.map((p) => p.styleCos)),

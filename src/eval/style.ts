@@ -3,6 +3,16 @@
 // embedding is a clip-level vector: MusiCNN's MTT + MSD tag probabilities averaged over the clip (100-d) when
 // that encoder is available, otherwise YAMNet's 145 AudioSet music-class scores averaged over the clip.
 
+/** A clip's style embedding plus frame-level features of the same encoder (for a second FAD). */
+export interface StyleFeatures {
+  /** [dim] clip style embedding. */
+  readonly style: Float32Array;
+  /** [numFrames, frameDim] row-major frame features. */
+  readonly frames: Float32Array;
+  readonly numFrames: number;
+  readonly frameDim: number;
+}
+
 /** A clip-level audio style embedding. */
 export interface StyleEncoder {
   /** Stable id, part of cache keys and of the report (e.g. `musicnn-mtt-msd`). */
@@ -11,6 +21,8 @@ export interface StyleEncoder {
   readonly dim: number;
   /** Embedding of 16 kHz mono samples in [-1, 1]: [dim]. */
   embed(samples16k: Float32Array): Float32Array | Promise<Float32Array>;
+  /** Optional: the embedding and frame features in one pass (enables FAD on the encoder's features). */
+  embedWithFrames?(samples16k: Float32Array): StyleFeatures;
 }
 
 /** Cosine similarity of two equal-length vectors; 0 when either is all zeros. */

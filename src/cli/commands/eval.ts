@@ -9,7 +9,8 @@ import { writeAtomically } from '../../media/atomicFile.js';
 import { type Command, UsageError } from '../command.js';
 
 const usage = `usage: v2meow eval --generated DIR --reference DIR [--videos DIR] [--text FILE]
-                   [-o report.md] [--json] [--max-seconds S] [--cache DIR | --no-cache]
+                   [-o report.md] [--json] [--style musicnn|yamnet] [--max-seconds S]
+                   [--cache DIR | --no-cache]
                    [--segments 2,6,10] [--segments-per-clip N] [--tolerance S] [--seed N]
 
 Compares generated music with reference music, file by file (matched by name without extension):
@@ -24,7 +25,10 @@ options:
   --text FILE            text prompts (text-to-style cosine needs a text encoder; not available yet)
   -o, --output FILE      write the markdown report to FILE (default: print it)
   --json                 print the result as JSON on stdout (fad, kl, klMusic, styleCos, beatCoverage,
-                         beatHit, beatF1, baselines.shuffle, baselines.reference, genres, clips, settings)
+                         beatHit, beatF1, fadStyle, baselines.shuffle, baselines.reference, genres, clips,
+                         settings)
+  --style SPACE          style space for the style cosine: musicnn (MTT + MSD tag probabilities, default;
+                         also adds fadStyle, FAD on MusiCNN features) or yamnet (145 music-class scores)
   --max-seconds S        analyse only the first S seconds of every clip
   --cache DIR            feature cache folder (default $XDG_CACHE_HOME/v2meow/eval)
   --no-cache             do not read or write the cache
@@ -56,6 +60,7 @@ export const evalCommand: Command = {
         output: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         'max-seconds': { type: 'string' },
+        style: { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         segments: { type: 'string' },
@@ -72,6 +77,8 @@ export const evalCommand: Command = {
     if (segmentsPerClip !== undefined && !Number.isInteger(segmentsPerClip))
       throw new UsageError('--segments-per-clip must be a whole number');
     const toleranceSec = positiveNumber(values.tolerance, '--tolerance');
+    const style = values.style ?? 'musicnn';
+    if (style !== 'musicnn' && style !== 'yamnet') throw new UsageError(`--style must be musicnn or yamnet, got ${style}`);
     const seed = values.seed === undefined ? 1 : Number.parseInt(values.seed, 10);
     if (!Number.isFinite(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
     const progress = (message: string) => process.stderr.write(`${message}\n`);
@@ -85,6 +92,7 @@ export const evalCommand: Command = {
         maxDurationSec: positiveNumber(values['max-seconds'], '--max-seconds'),
         cacheFolder: values['no-cache'] ? null : values.cache,
         beat: { segmentLengthsSec, segmentsPerClip, toleranceSec },
+        style,
         seed,
         onProgress: progress,
       });
