@@ -191,11 +191,12 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     bestValidationMelL1: bestMel,
     savedAt: new Date().toISOString(),
   });
-  const checkpoint = () => {
+  /** Writes the checkpoint now; the loss plot is drawn in the background (awaited at the end). */
+  const checkpoint = (): Promise<void> => {
     saveAtomically(checkpointPath, (tmp) => saveCodec(tmp, codec, provenance(), optimizer.stateDict()));
     lastCheckpoint = Date.now();
-    void writeLossPlot(readLog(logPath), join(o.outDir, 'loss.png')).catch((e) => log(`plot failed: ${e}`));
     log(`step ${step}: checkpoint written`);
+    return writeLossPlot(readLog(logPath), join(o.outDir, 'loss.png')).catch((e) => log(`plot failed: ${e}`));
   };
 
   while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000) {
@@ -257,9 +258,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         `step ${step} [${record.phase}] loss ${record.loss.toFixed(4)} mel ${record.mel.toFixed(4)} commit ${record.commit.toFixed(4)} ` +
           `std ${record.latentStd.toFixed(3)} codes ${record.distinctCodes} levels ${numLevels} ${record.seconds.toFixed(2)} s/step`,
       );
-    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) checkpoint();
+    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) void checkpoint();
   }
-  checkpoint();
+  await checkpoint();
   optimizer.dispose();
   codec.dispose();
   corpus.close();
