@@ -38,7 +38,11 @@ export function genreClassIndices(labels: readonly string[]): number[] {
 }
 
 /** The genre with the highest clip score among `genreIndices`. */
-export function predictGenre(clipScores: ArrayLike<number>, labels: readonly string[], genreIndices: readonly number[]) {
+export function predictGenre(
+  clipScores: ArrayLike<number>,
+  labels: readonly string[],
+  genreIndices: readonly number[],
+) {
   let best = genreIndices[0]!;
   for (const index of genreIndices) if (clipScores[index]! > clipScores[best]!) best = index;
   return labels[best]!;

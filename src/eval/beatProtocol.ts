@@ -45,7 +45,8 @@ export function segmentStarts(durationSec: number, lengthSec: number, count: num
   return Array.from({ length: count }, (_, i) => (span * i) / (count - 1));
 }
 
-const within = (beats: readonly number[], start: number, end: number) => beats.filter((t) => t >= start && t < end);
+const within = (beats: readonly number[], start: number, end: number) =>
+  beats.filter((t) => t >= start && t < end);
 
 /** Accumulates segment scores (sums) for averaging. */
 export class BeatScoreAccumulator {
@@ -79,7 +80,10 @@ export interface BeatPair {
 }
 
 /** Segment protocol over many clip pairs: per length, the mean over all segments of all pairs. */
-export function segmentBeatScores(pairs: readonly BeatPair[], options: BeatProtocolOptions = {}): SegmentBeatScores {
+export function segmentBeatScores(
+  pairs: readonly BeatPair[],
+  options: BeatProtocolOptions = {},
+): SegmentBeatScores {
   const lengths = options.segmentLengthsSec ?? defaultSegmentLengthsSec;
   const perClip = options.segmentsPerClip ?? defaultSegmentsPerClip;
   const tolerance = options.toleranceSec ?? defaultBeatToleranceSec;
@@ -99,7 +103,8 @@ export function segmentBeatScores(pairs: readonly BeatPair[], options: BeatProto
     if (result) scored.push(result);
   }
   if (scored.length === 0) return { mean: null, byLength };
-  const average = (pick: (s: BeatScores) => number) => scored.reduce((sum, s) => sum + pick(s), 0) / scored.length;
+  const average = (pick: (s: BeatScores) => number) =>
+    scored.reduce((sum, s) => sum + pick(s), 0) / scored.length;
   return {
     mean: {
       beatCoverage: average((s) => s.beatCoverage),
@@ -112,7 +117,10 @@ export function segmentBeatScores(pairs: readonly BeatPair[], options: BeatProto
 }
 
 /** Whole-clip scores over many pairs (e.g. music beats vs a video's visual beats), averaged over pairs. */
-export function wholeClipBeatScores(pairs: readonly BeatPair[], toleranceSec = defaultBeatToleranceSec): BeatScores | null {
+export function wholeClipBeatScores(
+  pairs: readonly BeatPair[],
+  toleranceSec = defaultBeatToleranceSec,
+): BeatScores | null {
   const accumulator = new BeatScoreAccumulator();
   for (const pair of pairs)
     accumulator.add(

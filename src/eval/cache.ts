@@ -43,7 +43,9 @@ export async function contentHash(path: string): Promise<string> {
 
 /** SHA-256 (hex) of a JSON-serializable value: cache keys from settings and content hashes. */
 export function keyOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify({ version: evalCacheVersion, value })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ version: evalCacheVersion, value }))
+    .digest('hex');
 }
 
 export type CachedArray = Float32Array | Float64Array;
@@ -93,7 +95,8 @@ export function decodeRecord<M>(bytes: Buffer, source = 'cache record'): CacheRe
   const arrays: Record<string, CachedArray> = {};
   for (const { name, dtype, length } of header.arrays) {
     const size = dtype === 'float64' ? 8 : 4;
-    if (offset + length * size > bytes.length) throw new V2meowError('BAD_FORMAT', 'truncated cache record', source);
+    if (offset + length * size > bytes.length)
+      throw new V2meowError('BAD_FORMAT', 'truncated cache record', source);
     const copy = new Uint8Array(bytes.subarray(offset, offset + length * size));
     arrays[name] = dtype === 'float64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
     offset += length * size;
@@ -124,7 +127,9 @@ export class EvalCache {
     try {
       mkdirSync(this.folder, { recursive: true });
     } catch (error) {
-      throw new V2meowError('NOT_WRITABLE', 'cannot create the evaluation cache folder', this.folder, { cause: error });
+      throw new V2meowError('NOT_WRITABLE', 'cannot create the evaluation cache folder', this.folder, {
+        cause: error,
+      });
     }
     await writeFileAtomically(this.path(kind, key), encodeRecord(record));
   }

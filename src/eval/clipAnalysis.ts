@@ -78,7 +78,10 @@ export class ClipAnalyzer {
     }
     const full = await decodeAudio(path, { sampleRateHz: evalSampleRateHz });
     const limit = this.options.maxDurationSec;
-    const samples = limit && full.length > limit * evalSampleRateHz ? full.subarray(0, Math.round(limit * evalSampleRateHz)) : full;
+    const samples =
+      limit && full.length > limit * evalSampleRateHz
+        ? full.subarray(0, Math.round(limit * evalSampleRateHz))
+        : full;
     const yamnetResult = this.yamnet.run(samples);
     const clipScores = this.yamnet.clipScores(yamnetResult);
     const beatsSec = analyzeMusicRhythm(samples, evalSampleRateHz).beatsSec;
@@ -107,7 +110,11 @@ export class ClipAnalyzer {
 }
 
 /** Visual beats of a video (first `maxDurationSec` seconds when given), cached by content. */
-export async function videoBeats(path: string, cache: EvalCache, options: ClipAnalysisOptions = {}): Promise<number[]> {
+export async function videoBeats(
+  path: string,
+  cache: EvalCache,
+  options: ClipAnalysisOptions = {},
+): Promise<number[]> {
   const key = keyOf({ kind: 'video', content: await contentHash(path), motionFps: 8 });
   const cached = cache.read<{ beatsSec: number[] }>('video', key);
   const beatsSec = cached?.meta.beatsSec ?? (await analyzeVideo(path, { motionFps: 8 })).beatsSec;

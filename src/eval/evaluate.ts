@@ -5,14 +5,18 @@
 // breakdown by the genre YAMNet predicts for the reference clip.
 import { Yamnet } from '../encoders/yamnet.js';
 import { genreClassIndices, musicClassIndices, predictGenre } from './audiosetClasses.js';
-import { type BeatProtocolOptions, defaultSegmentLengthsSec, defaultSegmentsPerClip } from './beatProtocol.js';
+import {
+  type BeatProtocolOptions,
+  defaultSegmentLengthsSec,
+  defaultSegmentsPerClip,
+} from './beatProtocol.js';
 import { defaultEvalCacheDir, EvalCache } from './cache.js';
 import { ClipAnalyzer, type ClipFeatures, videoBeats } from './clipAnalysis.js';
 import { frechetDistance } from './frechet.js';
+import { MusicnnStyle } from './musicnnStyle.js';
 import { type ClipPair, matchClips } from './pairing.js';
 import { derangement } from './random.js';
 import { hasFrames, type MetricSet, type PairMetrics, setMetrics, setStatistics } from './setMetrics.js';
-import { MusicnnStyle } from './musicnnStyle.js';
 import { type StyleEncoder, type StyleSource, YamnetMusicStyle } from './style.js';
 
 export interface EvaluationOptions {
@@ -115,8 +119,14 @@ function genreBreakdown(
       genre,
       numClips: members.length,
       fad: frechetDistance(
-        await setStatistics(members.map((i) => generated[i]!), noCache),
-        await setStatistics(members.map((i) => reference[i]!), noCache),
+        await setStatistics(
+          members.map((i) => generated[i]!),
+          noCache,
+        ),
+        await setStatistics(
+          members.map((i) => reference[i]!),
+          noCache,
+        ),
       ),
       kl: average((p) => p.kl),
       klMusic: average((p) => p.klMusic),
@@ -130,21 +140,38 @@ function genreBreakdown(
 export async function evaluateFolders(options: EvaluationOptions): Promise<EvaluationResult> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  const { pairs, unusedReferences } = matchClips(options.generatedFolder, options.referenceFolder, options.videoFolder);
+  const { pairs, unusedReferences } = matchClips(
+    options.generatedFolder,
+    options.referenceFolder,
+    options.videoFolder,
+  );
   if (unusedReferences.length > 0)
     progress(`${unusedReferences.length} reference file(s) have no generated counterpart and are left out`);
-  const cache = new EvalCache(options.cacheFolder === undefined ? defaultEvalCacheDir() : options.cacheFolder);
+  const cache = new EvalCache(
+    options.cacheFolder === undefined ? defaultEvalCacheDir() : options.cacheFolder,
+  );
   const yamnet = await Yamnet.fromPretrained();
-  const musicnn = (options.style ?? 'musicnn') === 'musicnn' ? await MusicnnStyle.fromPretrained() : undefined;
+  const musicnn =
+    (options.style ?? 'musicnn') === 'musicnn' ? await MusicnnStyle.fromPretrained() : undefined;
   try {
     const musicIndices = musicClassIndices(yamnet.labels);
     const style: StyleSource =
       musicnn ?? (typeof options.style === 'object' ? options.style : new YamnetMusicStyle(musicIndices));
     const analysis = { maxDurationSec: options.maxDurationSec };
     const analyzer = new ClipAnalyzer(yamnet, style, cache, analysis);
-    const generated = await analyzeAll(analyzer, pairs.map((p) => p.generated), 'generated', progress);
-    const reference = await analyzeAll(analyzer, pairs.map((p) => p.reference), 'reference', progress);
-    const visualBeatsSec = options.videoFolder ? [] as number[][] : undefined;
+    const generated = await analyzeAll(
+      analyzer,
+      pairs.map((p) => p.generated),
+      'generated',
+      progress,
+    );
+    const reference = await analyzeAll(
+      analyzer,
+      pairs.map((p) => p.reference),
+      'reference',
+      progress,
+    );
+    const visualBeatsSec = options.videoFolder ? ([] as number[][]) : undefined;
     for (const [i, pair] of pairs.entries())
       if (visualBeatsSec && pair.video) {
         progress(`video ${i + 1}/${pairs.length}: ${pair.video}`);
@@ -156,12 +183,25 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
     const referenceStyleStatistics = hasFrames(reference, 'style')
       ? await setStatistics(reference, cache, 'style')
       : undefined;
-    const common = { reference, referenceStatistics, referenceStyleStatistics, visualBeatsSec, musicIndices, beatOptions, cache };
+    const common = {
+      reference,
+      referenceStatistics,
+      referenceStyleStatistics,
+      visualBeatsSec,
+      musicIndices,
+      beatOptions,
+      cache,
+    };
     const main = await setMetrics({ generated, ...common });
     const seed = options.seed ?? 1;
     const shuffle =
       pairs.length >= 2
-        ? (await setMetrics({ generated: derangement(pairs.length, seed).map((j) => reference[j]!), ...common })).metrics
+        ? (
+            await setMetrics({
+              generated: derangement(pairs.length, seed).map((j) => reference[j]!),
+              ...common,
+            })
+          ).metrics
         : null;
     const self = (await setMetrics({ generated: reference, ...common })).metrics;
     const genreIndices = genreClassIndices(yamnet.labels);

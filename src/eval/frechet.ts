@@ -25,7 +25,11 @@ export interface GaussianStatistics {
  * Mean and covariance of `count` row vectors of length `dim` stored row-major in `rows` ([count, dim]).
  * Computed in float64.
  */
-export function gaussianStatistics(rows: Float32Array | Float64Array, count: number, dim: number): GaussianStatistics {
+export function gaussianStatistics(
+  rows: Float32Array | Float64Array,
+  count: number,
+  dim: number,
+): GaussianStatistics {
   if (count < 1 || rows.length !== count * dim)
     throw new V2meowError('SHAPE_MISMATCH', `expected ${count} x ${dim} values, got ${rows.length}`);
   return noGrad(() =>
@@ -33,7 +37,13 @@ export function gaussianStatistics(rows: Float32Array | Float64Array, count: num
       const x = tensor(rows, [count, dim], { dtype: 'float64' });
       const mean = x.mean(0);
       const centered = x.sub(mean);
-      const covariance = count > 1 ? centered.t().matmul(centered).div(count - 1) : centered.t().matmul(centered);
+      const covariance =
+        count > 1
+          ? centered
+              .t()
+              .matmul(centered)
+              .div(count - 1)
+          : centered.t().matmul(centered);
       return {
         dim,
         count,

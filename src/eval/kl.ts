@@ -44,5 +44,8 @@ export function clipKl(
   generatedScores: ArrayLike<number>,
   indices?: readonly number[],
 ): number {
-  return klDivergence(classDistribution(referenceScores, indices), classDistribution(generatedScores, indices));
+  return klDivergence(
+    classDistribution(referenceScores, indices),
+    classDistribution(generatedScores, indices),
+  );
 }

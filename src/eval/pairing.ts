@@ -6,8 +6,23 @@ import { V2meowError } from '../errors.js';
 
 /** File extensions treated as media (audio, or video with a soundtrack). */
 export const mediaExtensions = new Set([
-  '.wav', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma',
-  '.mp4', '.m4v', '.mkv', '.webm', '.mov', '.avi',
+  '.wav',
+  '.flac',
+  '.mp3',
+  '.ogg',
+  '.oga',
+  '.opus',
+  '.m4a',
+  '.aac',
+  '.aif',
+  '.aiff',
+  '.wma',
+  '.mp4',
+  '.m4v',
+  '.mkv',
+  '.webm',
+  '.mov',
+  '.avi',
 ]);
 
 /** A generated clip with its reference (and video, when given). */
@@ -30,7 +45,9 @@ export function listMediaFiles(folder: string): Map<string, string> {
     entries = readdirSync(folder).sort();
   } catch (error) {
     if (error instanceof V2meowError) throw error;
-    throw new V2meowError('FILE_NOT_FOUND', 'folder does not exist or cannot be read', folder, { cause: error });
+    throw new V2meowError('FILE_NOT_FOUND', 'folder does not exist or cannot be read', folder, {
+      cause: error,
+    });
   }
   const files = new Map<string, string>();
   for (const entry of entries) {
@@ -40,7 +57,11 @@ export function listMediaFiles(folder: string): Map<string, string> {
     const { name } = parse(entry);
     const previous = files.get(name);
     if (previous)
-      throw new V2meowError('CONFLICT', `two media files are named "${name}": ${previous} and ${path}`, folder);
+      throw new V2meowError(
+        'CONFLICT',
+        `two media files are named "${name}": ${previous} and ${path}`,
+        folder,
+      );
     files.set(name, path);
   }
   if (files.size === 0)

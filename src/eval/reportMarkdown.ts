@@ -19,13 +19,22 @@ function tableOne(result: EvaluationResult): string[] {
   if (withVideo) header.push('Video BCS / BHS / F1 ↑');
   const row = (name: string, m: MetricSet | null) => {
     if (!m) return [name, ...header.slice(1).map(() => 'n/a')];
-    const cells = [name, format(m.fad), format(m.kl), format(m.klMusic), format(m.styleCos), format(m.beatCoverage), format(m.beatHit), format(m.beatF1)];
+    const cells = [
+      name,
+      format(m.fad),
+      format(m.kl),
+      format(m.klMusic),
+      format(m.styleCos),
+      format(m.beatCoverage),
+      format(m.beatHit),
+      format(m.beatF1),
+    ];
     if (withStyleFad) cells.push(format(m.fadStyle));
     if (withVideo) cells.push(beats(m.videoBeats));
     return cells;
   };
   const rows = [
-    row('Random shuffle (another clip\'s reference)', result.baselines.shuffle),
+    row("Random shuffle (another clip's reference)", result.baselines.shuffle),
     row('**Generated**', result),
     row('Reference (vs itself)', result.baselines.reference),
   ];
@@ -70,13 +79,13 @@ export function reportMarkdown(result: EvaluationResult): string {
       '; ' +
       `beat alignment BCS / BHS / F1 (Yu et al. 2023, ±${s.toleranceSec * 1000} ms) averaged over ` +
       `${s.segmentLengthsSec.join(' / ')} s segments, ${s.segmentsPerClip} per clip and length.` +
-      (s.videoFolder ? ' Video columns: music beats vs the video\'s visual beats over whole clips.' : ''),
+      (s.videoFolder ? " Video columns: music beats vs the video's visual beats over whole clips." : ''),
     '',
     '## Beat alignment per segment length',
     '',
     ...segmentTable(result),
     '',
-    '## By genre (YAMNet\'s top AudioSet genre of the reference)',
+    "## By genre (YAMNet's top AudioSet genre of the reference)",
     '',
     '| Genre | Clips | FAD ↓ | KL ↓ | KL music ↓ | Style cos ↑ | Beat F1 ↑ |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -97,11 +106,14 @@ export function reportMarkdown(result: EvaluationResult): string {
   ];
   lines.push(
     'FAD compares whole sets: the shuffled set is the reference set in another order, so its FAD is 0 by ' +
-      'construction; its other metrics compare each clip with another clip\'s reference.',
+      "construction; its other metrics compare each clip with another clip's reference.",
     '',
   );
   if (result.unusedReferences.length > 0)
-    lines.push(`Reference files without a generated counterpart (left out): ${result.unusedReferences.join(', ')}`, '');
+    lines.push(
+      `Reference files without a generated counterpart (left out): ${result.unusedReferences.join(', ')}`,
+      '',
+    );
   lines.push(`Shuffle seed ${s.seed}; computed in ${result.elapsedSec.toFixed(1)} s.`, '');
   return lines.join('\n');
 }

@@ -1,7 +1,14 @@
 // The metrics of one generated set against its references: FAD over the YAMNet windows of each set, mean KL
 // (all classes and music classes), mean style cosine, segment beat alignment, and (with videos) whole-clip
 // beat alignment against visual beats. Baselines reuse this with other "generated" clips.
-import { type BeatPair, type BeatProtocolOptions, type BeatScores, type SegmentBeatScores, segmentBeatScores, wholeClipBeatScores } from './beatProtocol.js';
+import {
+  type BeatPair,
+  type BeatProtocolOptions,
+  type BeatScores,
+  type SegmentBeatScores,
+  segmentBeatScores,
+  wholeClipBeatScores,
+} from './beatProtocol.js';
 import { type EvalCache, keyOf } from './cache.js';
 import type { ClipFeatures } from './clipAnalysis.js';
 import { frechetDistance, type GaussianStatistics, gaussianStatistics } from './frechet.js';
@@ -41,9 +48,14 @@ export interface PairMetrics {
 /** Which frame features a set's statistics are over. */
 export type FrameFeature = 'yamnet' | 'style';
 
-function frames(clip: ClipFeatures, feature: FrameFeature): { data: Float32Array; count: number } | undefined {
+function frames(
+  clip: ClipFeatures,
+  feature: FrameFeature,
+): { data: Float32Array; count: number } | undefined {
   if (feature === 'yamnet') return { data: clip.embeddings, count: clip.numWindows };
-  return clip.styleFrames && clip.styleFrameCount ? { data: clip.styleFrames, count: clip.styleFrameCount } : undefined;
+  return clip.styleFrames && clip.styleFrameCount
+    ? { data: clip.styleFrames, count: clip.styleFrameCount }
+    : undefined;
 }
 
 /** Whether every clip has frame features of this kind. */
@@ -126,7 +138,9 @@ export interface SetMetricInputs {
 }
 
 /** All metrics of a generated set (see MetricSet). */
-export async function setMetrics(inputs: SetMetricInputs): Promise<{ metrics: MetricSet; pairs: PairMetrics[] }> {
+export async function setMetrics(
+  inputs: SetMetricInputs,
+): Promise<{ metrics: MetricSet; pairs: PairMetrics[] }> {
   const { generated, reference, musicIndices, beatOptions } = inputs;
   const generatedStatistics = await setStatistics(generated, inputs.cache);
   const pairs = generated.map((clip, i) => pairMetrics(clip, reference[i]!, musicIndices, beatOptions));
@@ -149,7 +163,10 @@ export async function setMetrics(inputs: SetMetricInputs): Promise<{ metrics: Me
       fad: frechetDistance(generatedStatistics, inputs.referenceStatistics),
       fadStyle:
         inputs.referenceStyleStatistics && hasFrames(generated, 'style')
-          ? frechetDistance(await setStatistics(generated, inputs.cache, 'style'), inputs.referenceStyleStatistics)
+          ? frechetDistance(
+              await setStatistics(generated, inputs.cache, 'style'),
+              inputs.referenceStyleStatistics,
+            )
           : null,
       kl: mean(pairs.map((p) => p.kl)),
       klMusic: mean(pairs.map((p) => p.klMusic)),

@@ -13,7 +13,10 @@ const grid = (periodSec: number, durationSec: number, firstSec = 0.25) => {
 };
 
 const close = (actual: number | null | undefined, expected: number, tolerance = 1e-9) =>
-  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${actual} vs ${expected}`);
+  assert.ok(
+    actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance,
+    `${actual} vs ${expected}`,
+  );
 
 test('segmentStarts spreads starts evenly and skips clips shorter than the segment', () => {
   assert.deepEqual(segmentStarts(20, 10, 3), [0, 5, 10]);
@@ -24,7 +27,9 @@ test('segmentStarts spreads starts evenly and skips clips shorter than the segme
 
 test('offset within tolerance scores 1, beyond it 0; per length and mean', () => {
   const reference = grid(0.5, 20);
-  const pair = (offset: number) => [{ generatedSec: reference.map((t) => t + offset), referenceSec: reference, durationSec: 20 }];
+  const pair = (offset: number) => [
+    { generatedSec: reference.map((t) => t + offset), referenceSec: reference, durationSec: 20 },
+  ];
   const inside = segmentBeatScores(pair(0.04));
   for (const length of ['2', '6', '10']) close(inside.byLength[length]?.beatF1, 1);
   close(inside.mean?.beatCoverage, 1);
@@ -76,7 +81,8 @@ function clicks(beatsSec: readonly number[], durationSec: number, sampleRateHz =
   for (const beat of beatsSec) {
     const start = Math.round(beat * sampleRateHz);
     for (let i = 0; i < 0.02 * sampleRateHz && start + i < out.length; i++)
-      out[start + i]! += 0.5 * Math.sin((2 * Math.PI * 1000 * i) / sampleRateHz) * Math.exp(-i / sampleRateHz / 0.005);
+      out[start + i]! +=
+        0.5 * Math.sin((2 * Math.PI * 1000 * i) / sampleRateHz) * Math.exp(-i / sampleRateHz / 0.005);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { V2meowError } from '../../src/errors.js';
-import { contentHash, decodeRecord, encodeRecord, EvalCache, keyOf } from '../../src/eval/cache.js';
+import { contentHash, decodeRecord, EvalCache, encodeRecord, keyOf } from '../../src/eval/cache.js';
 import { listMediaFiles, matchClips } from '../../src/eval/pairing.js';
 import { derangement } from '../../src/eval/random.js';
 
@@ -47,7 +47,10 @@ test('matchClips pairs by name without extension; unmatched generated files or v
   assert.throws(() => matchClips(extra, reference), hasCode('UNMATCHED_FILES', 'zz'));
   const videos = makeFolder('videos', ['c1.mp4']);
   assert.throws(() => matchClips(generated, reference, videos), hasCode('UNMATCHED_FILES', 'c2'));
-  assert.equal(matchClips(makeFolder('gen1', ['c1.wav']), reference, videos).pairs[0]!.video, join(videos, 'c1.mp4'));
+  assert.equal(
+    matchClips(makeFolder('gen1', ['c1.wav']), reference, videos).pairs[0]!.video,
+    join(videos, 'c1.mp4'),
+  );
 });
 
 test('cache records round-trip meta and float32/float64 arrays; damaged records are misses', async () => {
@@ -90,7 +93,10 @@ test('derangement: a permutation without fixed points, reproducible from its see
   for (const n of [2, 3, 7, 50])
     for (const seed of [1, 2, 3]) {
       const mapping = derangement(n, seed);
-      assert.deepEqual([...mapping].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i));
+      assert.deepEqual(
+        [...mapping].sort((x, y) => x - y),
+        Array.from({ length: n }, (_, i) => i),
+      );
       assert.ok(mapping.every((j, i) => j !== i));
       assert.deepEqual(derangement(n, seed), mapping);
     }

@@ -31,7 +31,12 @@ function features(rows: number, dim: number, seed: number): Float32Array {
 }
 
 function gaussian(mean: number[], covariance: number[]): GaussianStatistics {
-  return { dim: mean.length, count: 1000, mean: Float64Array.from(mean), covariance: Float64Array.from(covariance) };
+  return {
+    dim: mean.length,
+    count: 1000,
+    mean: Float64Array.from(mean),
+    covariance: Float64Array.from(covariance),
+  };
 }
 
 test('gaussianStatistics: mean and unbiased covariance of a tiny set', () => {
@@ -71,12 +76,21 @@ test('closed forms: 1-D, diagonal, and S2 = c^2 S1 with a full covariance', () =
   // 1-D: (m1 - m2)^2 + (s1 - s2)^2 with standard deviations 2 and 3.
   assert.ok(Math.abs(frechetDistance(gaussian([1], [4]), gaussian([4], [9])) - (9 + 1)) < 1e-9);
   // Diagonal: |dmu|^2 + sum (sqrt(a_i) - sqrt(b_i))^2.
-  const diagonal = frechetDistance(gaussian([0, 1, 2], [1, 0, 0, 0, 4, 0, 0, 0, 9]), gaussian([1, 1, 0], [4, 0, 0, 0, 4, 0, 0, 0, 1]));
+  const diagonal = frechetDistance(
+    gaussian([0, 1, 2], [1, 0, 0, 0, 4, 0, 0, 0, 9]),
+    gaussian([1, 1, 0], [4, 0, 0, 0, 4, 0, 0, 0, 1]),
+  );
   assert.ok(Math.abs(diagonal - (1 + 0 + 4 + 1 + 0 + 4)) < 1e-9, `diagonal ${diagonal}`);
   // Full covariance A and c^2 A: tr sqrt(A^1/2 c^2 A A^1/2) = c tr A, so FD = |dmu|^2 + (1 - c)^2 tr A.
   const a = [4, 1.5, 0.5, 1.5, 3, -1, 0.5, -1, 2];
   const c = 1.7;
-  const full = frechetDistance(gaussian([0, 0, 0], a), gaussian([0.5, -0.5, 1], a.map((v) => v * c * c)));
+  const full = frechetDistance(
+    gaussian([0, 0, 0], a),
+    gaussian(
+      [0.5, -0.5, 1],
+      a.map((v) => v * c * c),
+    ),
+  );
   const expected = 0.25 + 0.25 + 1 + (1 - c) ** 2 * (4 + 3 + 2);
   assert.ok(Math.abs(full - expected) < 1e-9, `full ${full} vs ${expected}`);
 });

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { musicClassIndices, genreClassIndices, numMusicClasses } from '../../src/eval/audiosetClasses.js';
+import { Yamnet } from '../../src/encoders/yamnet.js';
+import { genreClassIndices, musicClassIndices, numMusicClasses } from '../../src/eval/audiosetClasses.js';
 import { classDistribution, clipKl, klDivergence } from '../../src/eval/kl.js';
 import { cosineSimilarity } from '../../src/eval/style.js';
-import { Yamnet } from '../../src/encoders/yamnet.js';
 import { decodeAudio } from '../../src/media/audio.js';
 import { mediaDir, slow } from '../helpers.js';
 
@@ -61,12 +61,16 @@ test('YAMNet label ranges: 145 music classes from "Music", 50 genres from "Pop m
 
 test('real clips: KL(music, speech) > KL(music, music), all classes and music classes', slow, async () => {
   const music = await Promise.all(
-    ['brahms_hungarian_dance_5.ogg', 'kevin_macleod_vibe_ace.ogg', 'tempo/warzone2100_legacy_track16_125bpm.opus'].map((f) =>
-      clipScores(join(mediaDir, 'music', f)),
-    ),
+    [
+      'brahms_hungarian_dance_5.ogg',
+      'kevin_macleod_vibe_ace.ogg',
+      'tempo/warzone2100_legacy_track16_125bpm.opus',
+    ].map((f) => clipScores(join(mediaDir, 'music', f))),
   );
   const speech = await Promise.all(
-    ['librispeech_198-209-0000.ogg', 'lyra_sample1_16kHz.wav'].map((f) => clipScores(join(mediaDir, 'speech', f))),
+    ['librispeech_198-209-0000.ogg', 'lyra_sample1_16kHz.wav'].map((f) =>
+      clipScores(join(mediaDir, 'speech', f)),
+    ),
   );
   const musicIndices = musicClassIndices(yamnet!.labels);
   for (const indices of [undefined, musicIndices]) {

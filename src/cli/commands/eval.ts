@@ -40,7 +40,8 @@ options:
 function positiveNumber(text: string | undefined, name: string, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`${name} must be a positive number, got ${text}`);
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new UsageError(`${name} must be a positive number, got ${text}`);
   return value;
 }
 
@@ -70,7 +71,8 @@ export const evalCommand: Command = {
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    if (!values.generated || !values.reference) throw new UsageError('--generated DIR and --reference DIR are required');
+    if (!values.generated || !values.reference)
+      throw new UsageError('--generated DIR and --reference DIR are required');
     if (values.cache && values['no-cache']) throw new UsageError('give --cache DIR or --no-cache, not both');
     const segmentLengthsSec = values.segments?.split(',').map((s) => positiveNumber(s.trim(), '--segments')!);
     const segmentsPerClip = positiveNumber(values['segments-per-clip'], '--segments-per-clip');
@@ -78,12 +80,15 @@ export const evalCommand: Command = {
       throw new UsageError('--segments-per-clip must be a whole number');
     const toleranceSec = positiveNumber(values.tolerance, '--tolerance');
     const style = values.style ?? 'musicnn';
-    if (style !== 'musicnn' && style !== 'yamnet') throw new UsageError(`--style must be musicnn or yamnet, got ${style}`);
+    if (style !== 'musicnn' && style !== 'yamnet')
+      throw new UsageError(`--style must be musicnn or yamnet, got ${style}`);
     const seed = values.seed === undefined ? 1 : Number.parseInt(values.seed, 10);
     if (!Number.isFinite(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
     const progress = (message: string) => process.stderr.write(`${message}\n`);
     if (values.text)
-      progress('note: --text is accepted, but text-to-style cosine needs a text encoder for the style space; skipped');
+      progress(
+        'note: --text is accepted, but text-to-style cosine needs a text encoder for the style space; skipped',
+      );
     try {
       const result = await evaluateFolders({
         generatedFolder: values.generated,
