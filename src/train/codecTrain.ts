@@ -76,6 +76,8 @@ export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'ou
 };
 
 const checkpointName = 'checkpoint.safetensors';
+/** Version of the mel-L1 definition in losses.ts; a resumed run with another resets its best score. */
+export const melDefinitionVersion = 2;
 const bestName = 'best.safetensors';
 
 /** Fixed validation waveforms [n, segmentSamples] from the corpus validation split. */
@@ -138,7 +140,10 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     const loaded = loadCodec(checkpointPath);
     codec = loaded.codec;
     step = Number(loaded.provenance.steps ?? 0);
-    bestMel = Number(loaded.provenance.bestValidationMelL1 ?? Number.POSITIVE_INFINITY);
+    bestMel =
+      loaded.provenance.melDefinitionVersion === melDefinitionVersion
+        ? Number(loaded.provenance.bestValidationMelL1 ?? Number.POSITIVE_INFINITY)
+        : Number.POSITIVE_INFINITY;
     optimizerState = loaded.rest;
     log(`resumed from ${checkpointPath} at step ${step}`);
   } else {
@@ -189,6 +194,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     },
     steps: step,
     bestValidationMelL1: bestMel,
+    melDefinitionVersion,
     savedAt: new Date().toISOString(),
   });
   /** Writes the checkpoint now; the loss plot is drawn in the background (awaited at the end). */
