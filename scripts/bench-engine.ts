@@ -6,11 +6,31 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdamW, F, type Tensor, full, getNumThreads, manualSeed, nn, noGrad, randint, tidy } from '../src/torch/index.js';
+import {
+  AdamW,
+  F,
+  full,
+  getNumThreads,
+  manualSeed,
+  nn,
+  noGrad,
+  randint,
+  type Tensor,
+  tidy,
+} from '../src/torch/index.js';
 
 const settings = {
   threads: getNumThreads(),
-  train: { vocab: 1024, dModel: 256, heads: 4, layers: 4, seq: 256, batch: 8, warmup: 2, steps: Number(process.env.BENCH_STEPS ?? 8) },
+  train: {
+    vocab: 1024,
+    dModel: 256,
+    heads: 4,
+    layers: 4,
+    seq: 256,
+    batch: 8,
+    warmup: 2,
+    steps: Number(process.env.BENCH_STEPS ?? 8),
+  },
   decode: { vocab: 1024, dModel: 384, heads: 6, layers: 6, tokens: Number(process.env.BENCH_TOKENS ?? 200) },
 };
 
@@ -20,7 +40,15 @@ class Decoder extends nn.Module {
   readonly head: nn.Linear;
   constructor(vocab: number, dModel: number, heads: number, layers: number) {
     super();
-    const config = { dModel, numHeads: heads, numLayers: layers, dFeedForward: 4 * dModel, dropout: 0, relativeBuckets: 32, relativeMaxDistance: 128 };
+    const config = {
+      dModel,
+      numHeads: heads,
+      numLayers: layers,
+      dFeedForward: 4 * dModel,
+      dropout: 0,
+      relativeBuckets: 32,
+      relativeMaxDistance: 128,
+    };
     this.embed = this.child('embed', new nn.Embedding(vocab, dModel));
     this.stack = this.child('stack', new nn.TransformerStack(config, true, false));
     this.head = this.child('head', new nn.Linear(dModel, vocab));
@@ -77,11 +105,21 @@ function decodeMs(): number {
 }
 
 function python(): { trainMs: number; decodeMs: number } | null {
-  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'bench', 'engine_reference.py');
+  const script = join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    'scripts',
+    'bench',
+    'engine_reference.py',
+  );
   const interpreter = ['/usr/bin/python3', 'python3'].find((p) => p === 'python3' || existsSync(p))!;
   const probe = spawnSync(interpreter, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return null;
-  const run = spawnSync(interpreter, [script, JSON.stringify(settings)], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY } });
+  const run = spawnSync(interpreter, [script, JSON.stringify(settings)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY },
+  });
   if (run.status !== 0) throw new Error(`PyTorch reference failed:\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
@@ -95,6 +133,10 @@ if (!py) {
   console.log('pytorch: not importable (apt-get install python3-torch to compare); ratios need it');
   console.log('train_ratio=NaN decode_ratio=NaN');
 } else {
-  console.log(`pytorch:    train ${py.trainMs.toFixed(1)} ms/step, decode ${py.decodeMs.toFixed(2)} ms/token`);
-  console.log(`train_ratio=${(ts.trainMs / py.trainMs).toFixed(3)} decode_ratio=${(ts.decodeMs / py.decodeMs).toFixed(3)}`);
+  console.log(
+    `pytorch:    train ${py.trainMs.toFixed(1)} ms/step, decode ${py.decodeMs.toFixed(2)} ms/token`,
+  );
+  console.log(
+    `train_ratio=${(ts.trainMs / py.trainMs).toFixed(3)} decode_ratio=${(ts.decodeMs / py.decodeMs).toFixed(3)}`,
+  );
 }

@@ -5,9 +5,14 @@ import { commands } from './commands/index.js';
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: v2meow <command> [options]', '', 'commands:', ...lines, '', 'v2meow <command> --help for details'].join(
-    '\n',
-  );
+  return [
+    'usage: v2meow <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'v2meow <command> --help for details',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,7 +16,11 @@ function code(o?: CreateOptions): number {
  * A tensor holding a copy of `data`. A typed array keeps its own dtype unless `dtype` says otherwise (then
  * it is converted); plain numbers become float32 unless told. `shape` defaults to [data.length].
  */
-export function tensor(data: AnyTypedArray | readonly number[], shape?: Shape, options: CreateOptions = {}): Tensor {
+export function tensor(
+  data: AnyTypedArray | readonly number[],
+  shape?: Shape,
+  options: CreateOptions = {},
+): Tensor {
   const dims = shape ?? [data.length];
   let t: Tensor;
   if (ArrayBuffer.isView(data)) {
@@ -27,7 +31,13 @@ export function tensor(data: AnyTypedArray | readonly number[], shape?: Shape, o
   } else {
     const target = options.dtype ?? 'float32';
     const viaDouble = target !== 'float32';
-    t = wrap(native.fromBuffer(viaDouble ? Float64Array.from(data) : Float32Array.from(data), dims, viaDouble ? 1 : 0));
+    t = wrap(
+      native.fromBuffer(
+        viaDouble ? Float64Array.from(data) : Float32Array.from(data),
+        dims,
+        viaDouble ? 1 : 0,
+      ),
+    );
     if (viaDouble && target !== 'float64') t = convert(t, target);
   }
   if (options.device && options.device !== 'cpu') t = convert(t, undefined, options.device);
@@ -85,17 +95,38 @@ export function manualSeed(seed: number): void {
 }
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return wrap(native.cat(tensors.map((t) => t.handle), dim));
+  return wrap(
+    native.cat(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+  );
 }
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return wrap(native.stack(tensors.map((t) => t.handle), dim));
+  return wrap(
+    native.stack(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+  );
 }
 /** condition ? a : b, elementwise; a and b may be numbers. */
 export function where(condition: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-  return wrap(native.where(condition.handle, typeof a === 'number' ? a : a.handle, typeof b === 'number' ? b : b.handle));
+  return wrap(
+    native.where(
+      condition.handle,
+      typeof a === 'number' ? a : a.handle,
+      typeof b === 'number' ? b : b.handle,
+    ),
+  );
 }
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
-  return wrap(native.einsum(equation, operands.map((t) => t.handle)));
+  return wrap(
+    native.einsum(
+      equation,
+      operands.map((t) => t.handle),
+    ),
+  );
 }
 export function outer(a: Tensor, b: Tensor): Tensor {
   return wrap(native.outer(a.handle, b.handle));

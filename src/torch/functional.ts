@@ -14,11 +14,23 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 export function embedding(weight: Tensor, indices: Tensor): Tensor {
   return wrap(native.embedding(weight.handle, indices.handle));
 }
-export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5) {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+) {
   return wrap(native.layerNorm(x.handle, normalizedShape, opt(weight), opt(bias), eps));
 }
 /** Group norm over x [B, C, ...] with C divisible by groups. */
-export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5) {
+export function groupNorm(
+  x: Tensor,
+  groups: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+) {
   return wrap(native.groupNorm(x.handle, groups, opt(weight), opt(bias), eps));
 }
 
@@ -30,14 +42,27 @@ export interface Conv1dOptions {
 }
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: Conv1dOptions = {}): Tensor {
   return wrap(
-    native.conv1d(x.handle, weight.handle, opt(bias), [o.stride ?? 1], [o.padding ?? 0], [o.dilation ?? 1], o.groups ?? 1),
+    native.conv1d(
+      x.handle,
+      weight.handle,
+      opt(bias),
+      [o.stride ?? 1],
+      [o.padding ?? 0],
+      [o.dilation ?? 1],
+      o.groups ?? 1,
+    ),
   );
 }
 export interface ConvTranspose1dOptions extends Conv1dOptions {
   outputPadding?: number;
 }
 /** weight [Cin, Cout/groups, K]. */
-export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTranspose1dOptions = {}) {
+export function convTranspose1d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  o: ConvTranspose1dOptions = {},
+) {
   return wrap(
     native.convTranspose1d(
       x.handle,
@@ -61,7 +86,15 @@ const pair = (v: number | [number, number] | undefined, d: number): [number, num
   v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: Conv2dOptions = {}): Tensor {
   return wrap(
-    native.conv2d(x.handle, weight.handle, opt(bias), pair(o.stride, 1), pair(o.padding, 0), pair(o.dilation, 1), o.groups ?? 1),
+    native.conv2d(
+      x.handle,
+      weight.handle,
+      opt(bias),
+      pair(o.stride, 1),
+      pair(o.padding, 0),
+      pair(o.dilation, 1),
+      o.groups ?? 1,
+    ),
   );
 }
 
@@ -71,10 +104,20 @@ export function avgPool1d(x: Tensor, kernel: number, stride = kernel, padding = 
 export function maxPool1d(x: Tensor, kernel: number, stride = kernel, padding = 0): Tensor {
   return wrap(native.maxPool1d(x.handle, [kernel], [stride], [padding]));
 }
-export function avgPool2d(x: Tensor, kernel: number | [number, number], stride = kernel, padding: number | [number, number] = 0) {
+export function avgPool2d(
+  x: Tensor,
+  kernel: number | [number, number],
+  stride = kernel,
+  padding: number | [number, number] = 0,
+) {
   return wrap(native.avgPool2d(x.handle, pair(kernel, 1), pair(stride, 1), pair(padding, 0)));
 }
-export function maxPool2d(x: Tensor, kernel: number | [number, number], stride = kernel, padding: number | [number, number] = 0) {
+export function maxPool2d(
+  x: Tensor,
+  kernel: number | [number, number],
+  stride = kernel,
+  padding: number | [number, number] = 0,
+) {
   return wrap(native.maxPool2d(x.handle, pair(kernel, 1), pair(stride, 1), pair(padding, 0)));
 }
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
@@ -108,13 +151,31 @@ export interface StftOptions {
 /** x [T] or [B, T] -> complex64 [B?, nFft/2 + 1, frames]. */
 export function stft(x: Tensor, o: StftOptions): Tensor {
   return wrap(
-    native.stft(x.handle, o.nFft, o.hopSamples ?? null, o.winSamples ?? null, opt(o.window), o.center ?? true, o.padMode ?? 'reflect', o.normalized ?? false),
+    native.stft(
+      x.handle,
+      o.nFft,
+      o.hopSamples ?? null,
+      o.winSamples ?? null,
+      opt(o.window),
+      o.center ?? true,
+      o.padMode ?? 'reflect',
+      o.normalized ?? false,
+    ),
   );
 }
 /** Inverse of stft (complex [B?, nFft/2 + 1, frames] -> [B?, T]); length trims to an exact sample count. */
 export function istft(spec: Tensor, o: StftOptions & { length?: number }): Tensor {
   return wrap(
-    native.istft(spec.handle, o.nFft, o.hopSamples ?? null, o.winSamples ?? null, opt(o.window), o.center ?? true, o.normalized ?? false, o.length ?? null),
+    native.istft(
+      spec.handle,
+      o.nFft,
+      o.hopSamples ?? null,
+      o.winSamples ?? null,
+      opt(o.window),
+      o.center ?? true,
+      o.normalized ?? false,
+      o.length ?? null,
+    ),
   );
 }
 
@@ -136,7 +197,15 @@ export interface CrossEntropyOptions {
 }
 /** logits [N, C, ...] and int64 targets [N, ...]. */
 export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
-  return wrap(native.crossEntropy(logits.handle, target.handle, o.ignoreIndex ?? -100, o.labelSmoothing ?? 0, o.reduction ?? 'mean'));
+  return wrap(
+    native.crossEntropy(
+      logits.handle,
+      target.handle,
+      o.ignoreIndex ?? -100,
+      o.labelSmoothing ?? 0,
+      o.reduction ?? 'mean',
+    ),
+  );
 }
 export function mseLoss(a: Tensor, b: Tensor, reduction: Reduction = 'mean'): Tensor {
   return wrap(native.mseLoss(a.handle, b.handle, reduction));

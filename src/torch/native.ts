@@ -21,7 +21,9 @@ function findAddon(): string {
     if (existsSync(file)) return file;
     dir = dirname(dir);
   }
-  throw new Error('the libtorch addon is not built: run `npm run build:native` (needs libtorch-dev, see README)');
+  throw new Error(
+    'the libtorch addon is not built: run `npm run build:native` (needs libtorch-dev, see README)',
+  );
 }
 
 // OpenMP threads that spin while waiting made a small training step 10-30x slower whenever another process

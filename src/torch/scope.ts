@@ -40,7 +40,11 @@ function collect(value: unknown, out: Set<Tracked>, depth = 0): void {
     out.add(value as Tracked);
     return;
   }
-  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
+  const items = Array.isArray(value)
+    ? value
+    : value instanceof Map
+      ? [...value.values()]
+      : Object.values(value);
   for (const item of items) collect(item, out, depth + 1);
 }
 

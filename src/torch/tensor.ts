@@ -1,7 +1,14 @@
 // The typed tensor over a libtorch handle. Methods mirror PyTorch names in camelCase; shapes are number[].
-import { type AnyTypedArray, type DType, dtypeCodes, dtypeNames, dtypeOfArray, typedArrayFrom } from './dtype.js';
+import {
+  type AnyTypedArray,
+  type DType,
+  dtypeCodes,
+  dtypeNames,
+  dtypeOfArray,
+  typedArrayFrom,
+} from './dtype.js';
 import { type Handle, native } from './native.js';
-import { type Tracked, keep, track } from './scope.js';
+import { keep, type Tracked, track } from './scope.js';
 
 export type Device = 'cpu' | 'cuda';
 export type Shape = readonly number[];

@@ -2,7 +2,17 @@
 // every step and the resident set size does not grow (within 10%) between step 200 and step 1000.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AdamW, F, clipGradNorm, liveTensorCount, manualSeed, nn, randint, randn, tidy } from '../../src/torch/index.js';
+import {
+  AdamW,
+  clipGradNorm,
+  F,
+  liveTensorCount,
+  manualSeed,
+  nn,
+  randint,
+  randn,
+  tidy,
+} from '../../src/torch/index.js';
 
 class Mlp extends nn.Module {
   readonly embed = this.child('embed', new nn.Embedding(64, 32));

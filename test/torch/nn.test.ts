@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import { V2meowError } from '../../src/errors.js';
 import {
   AdamW,
-  type Tensor,
   cat,
   clipGradNorm,
   liveTensorCount,
@@ -19,6 +18,7 @@ import {
   randint,
   readModelInfo,
   saveModel,
+  type Tensor,
   tidy,
   warmupCosine,
 } from '../../src/torch/index.js';
@@ -57,16 +57,28 @@ test('save -> load gives bit-identical parameters; the file carries kind, versio
     assert.throws(() => readModelInfo(path, 'codec'), /holds a 'seq2seq' model, expected 'codec'/);
     const wide = new Seq2Seq({ ...tiny, dModel: 32, dFeedForward: 64 });
     const before = wide.stateDict().get('head.weight')!.toArray();
-    assert.throws(() => loadModelWeights(path, wide), (e: unknown) => e instanceof V2meowError && e.code === 'SHAPE_MISMATCH' && /embed.weight: shape \[12,64\] in file, \[12,32\] in model/.test(e.message));
+    assert.throws(
+      () => loadModelWeights(path, wide),
+      (e: unknown) =>
+        e instanceof V2meowError &&
+        e.code === 'SHAPE_MISMATCH' &&
+        /embed.weight: shape \[12,64\] in file, \[12,32\] in model/.test(e.message),
+    );
     assert.deepEqual(wide.stateDict().get('head.weight')!.toArray(), before);
     const bytes = readFileSync(path);
     writeFileSync(join(dir, 'cut.safetensors'), bytes.subarray(0, bytes.length - 100));
-    assert.throws(() => loadModelWeights(join(dir, 'cut.safetensors'), b), /lies outside the file \(truncated\?\)/);
+    assert.throws(
+      () => loadModelWeights(join(dir, 'cut.safetensors'), b),
+      /lies outside the file \(truncated\?\)/,
+    );
     writeFileSync(join(dir, 'junk.safetensors'), 'hello');
     assert.throws(() => readModelInfo(join(dir, 'junk.safetensors')), /not a safetensors file/);
     const text = bytes.toString('latin1').replace('"formatVersion":"1"', '"formatVersion":"9"');
     writeFileSync(join(dir, 'v9.safetensors'), Buffer.from(text, 'latin1'));
-    assert.throws(() => readModelInfo(join(dir, 'v9.safetensors')), (e: unknown) => e instanceof V2meowError && e.code === 'VERSION_MISMATCH');
+    assert.throws(
+      () => readModelInfo(join(dir, 'v9.safetensors')),
+      (e: unknown) => e instanceof V2meowError && e.code === 'VERSION_MISMATCH',
+    );
     for (const m of [a, b, wide]) m.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -143,7 +155,11 @@ test('a tiny Transformer learns to reverse sequences (> 99% token accuracy)', ()
     noGrad(() => {
       const source = randint(0, 10, [500, length]);
       const predicted = model.greedy(source, bos, length);
-      return predicted.eq(source.flip([1])).float().mean().item();
+      return predicted
+        .eq(source.flip([1]))
+        .float()
+        .mean()
+        .item();
     }),
   );
   assert.ok(loss < 0.05, `final loss ${loss}`);

@@ -1,11 +1,5 @@
 // A tiny encoder-decoder Transformer over the nn blocks, shared by the engine tests and the benchmark.
-import {
-  F,
-  type Tensor,
-  cat,
-  full,
-  nn,
-} from '../../src/torch/index.js';
+import { cat, F, full, nn, type Tensor } from '../../src/torch/index.js';
 
 export interface Seq2SeqConfig extends nn.TransformerConfig {
   vocabSize: number;

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import {
-  F,
-  Tensor,
   arange,
   cudaAvailable,
   eigh,
+  F,
   full,
   getNumThreads,
   liveTensorCount,
@@ -16,6 +15,7 @@ import {
   rand,
   randint,
   randn,
+  type Tensor,
   tensor,
   tidy,
   zeros,
@@ -80,21 +80,35 @@ test('core ops compute the expected values', () => {
     assert.deepEqual(a.sum(1).toArray(), [3, 7]);
     assert.deepEqual(a.argmax(1).toArray(), [1, 1]);
     assert.ok(Math.abs(a.logsumexp(1).toArray()[0]! - Math.log(Math.exp(1) + Math.exp(2))) < 1e-6);
-    assert.deepEqual(a.softmax(1).sum(1).toArray().map((v) => Math.round(v * 1e6) / 1e6), [1, 1]);
+    assert.deepEqual(
+      a
+        .softmax(1)
+        .sum(1)
+        .toArray()
+        .map((v) => Math.round(v * 1e6) / 1e6),
+      [1, 1],
+    );
     const [values, indices] = tensor([3, 1, 4, 1, 5]).topk(2);
     assert.deepEqual(values.toArray(), [5, 4]);
     assert.deepEqual(indices.toArray(), [4, 2]);
     const logits = tensor([0, 0, 10, 0], [1, 4]);
     const ce = F.crossEntropy(logits, tensor([2], [1], { dtype: 'int64' })).item();
     assert.ok(Math.abs(ce - (Math.log(Math.exp(10) + 3) - 10)) < 1e-5);
-    const ignored = F.crossEntropy(tensor([1, 2, 3, 4], [2, 2]), tensor([-100, 1], [2], { dtype: 'int64' })).item();
+    const ignored = F.crossEntropy(
+      tensor([1, 2, 3, 4], [2, 2]),
+      tensor([-100, 1], [2], { dtype: 'int64' }),
+    ).item();
     assert.ok(Math.abs(ignored - (Math.log(Math.exp(3) + Math.exp(4)) - 4)) < 1e-5);
     const d = tensor([0, 0, 3, 4], [2, 2]);
     assert.deepEqual(F.linear(d, tensor([1, 1], [1, 2])).toArray(), [0, 7]);
-    const dist = (tensor([0, 0], [1, 2]) as Tensor).shape.length && F.pad(tensor([1, 2], [1, 2]), [1, 1]).toArray();
+    const dist =
+      (tensor([0, 0], [1, 2]) as Tensor).shape.length && F.pad(tensor([1, 2], [1, 2]), [1, 1]).toArray();
     assert.deepEqual(dist, [0, 1, 2, 0]);
     const [evals] = eigh(tensor([2, 1, 1, 2], [2, 2], { dtype: 'float64' }));
-    assert.deepEqual(evals.toArray().map((v) => Math.round(v * 1e9) / 1e9), [1, 3]);
+    assert.deepEqual(
+      evals.toArray().map((v) => Math.round(v * 1e9) / 1e9),
+      [1, 3],
+    );
     // multinomial draws only where probability is non-zero
     const draws = F.multinomial(tensor([0, 0.5, 0, 0.5], [1, 4]), 50, true).toArray();
     assert.ok(draws.every((v) => v === 1 || v === 3));
@@ -128,12 +142,14 @@ test('tidy frees intermediates and keeps results; keep() survives; live count re
 
 test('tidy disposes everything when fn throws, and rejects async fns', () => {
   const before = liveTensorCount();
-  assert.throws(() =>
-    tidy(() => {
-      randn([10]);
-      throw new Error('boom');
-    }),
-  /boom/);
+  assert.throws(
+    () =>
+      tidy(() => {
+        randn([10]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(liveTensorCount(), before);
   assert.throws(() => tidy((async () => randn([1])) as unknown as () => number), /synchronous/);
 });
@@ -143,14 +159,24 @@ test('errors: libtorch messages, disposed tensors, wrong arguments, unavailable 
   assert.throws(() => a.matmul(a), /libtorch: .*mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
   assert.throws(() => a.reshape([7]), /libtorch: shape '\[7\]' is invalid for input of size 6/);
   assert.throws(() => tensor(new Float32Array(5), [2, 3]), /needs 24 bytes but the array has 20/);
-  assert.throws(() => F.crossEntropy(a, ones([5], { dtype: 'int64' })), /libtorch: Expected input batch_size \(2\) to match target batch_size \(5\)/);
+  assert.throws(
+    () => F.crossEntropy(a, ones([5], { dtype: 'int64' })),
+    /libtorch: Expected input batch_size \(2\) to match target batch_size \(5\)/,
+  );
   a.dispose();
   assert.throws(() => a.add(1), /tensor was disposed/);
   assert.throws(() => a.shape, /tensor was disposed/);
   a.dispose(); // second dispose is harmless
-  if (!cudaAvailable()) assert.throws(() => zeros([2], { device: 'cuda' }), /device 'cuda' requested but the linked libtorch has no CUDA/);
+  if (!cudaAvailable())
+    assert.throws(
+      () => zeros([2], { device: 'cuda' }),
+      /device 'cuda' requested but the linked libtorch has no CUDA/,
+    );
   assert.throws(() => F.pad(ones([2]), [1], 'nonsense' as 'reflect'), /libtorch/);
-  assert.throws(() => F.crossEntropy(ones([2, 2]), ones([2], { dtype: 'int64' }), { reduction: 'avg' as 'mean' }), /reduction must be/);
+  assert.throws(
+    () => F.crossEntropy(ones([2, 2]), ones([2], { dtype: 'int64' }), { reduction: 'avg' as 'mean' }),
+    /reduction must be/,
+  );
 });
 
 test('thread default uses the available cores', () => {

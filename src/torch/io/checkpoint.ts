@@ -18,7 +18,12 @@ export interface ModelFile<C> {
   extra: Record<string, unknown>;
 }
 
-export function saveModel<C>(path: string, module: Module, file: ModelFile<C>, moreTensors?: ReadonlyMap<string, Tensor>) {
+export function saveModel<C>(
+  path: string,
+  module: Module,
+  file: ModelFile<C>,
+  moreTensors?: ReadonlyMap<string, Tensor>,
+) {
   const tensors = new Map(module.stateDict());
   if (moreTensors) for (const [k, v] of moreTensors) tensors.set(k, v);
   saveSafetensors(path, tensors, {
@@ -46,7 +51,11 @@ export function readModelInfo<C>(path: string, expectedKind?: string): ModelFile
   if (expectedKind && metadata.kind !== expectedKind) {
     throw new V2meowError('BAD_FORMAT', `holds a '${metadata.kind}' model, expected '${expectedKind}'`, path);
   }
-  return { kind: metadata.kind!, config: JSON.parse(metadata.config ?? '{}'), extra: JSON.parse(metadata.extra ?? '{}') };
+  return {
+    kind: metadata.kind!,
+    config: JSON.parse(metadata.config ?? '{}'),
+    extra: JSON.parse(metadata.extra ?? '{}'),
+  };
 }
 
 /**

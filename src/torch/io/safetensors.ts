@@ -26,13 +26,18 @@ export interface SafetensorsContent {
 }
 
 /** Writes tensors (any device; copied to CPU) and string metadata to `path` atomically. */
-export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}) {
+export function saveSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, Tensor>,
+  metadata: Record<string, string> = {},
+) {
   const header: Record<string, unknown> = { __metadata__: metadata };
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const dtype = toSafe[t.dtype];
-    if (!dtype) throw new V2meowError('BAD_ARGUMENT', `safetensors cannot store dtype ${t.dtype} (${name})`, path);
+    if (!dtype)
+      throw new V2meowError('BAD_ARGUMENT', `safetensors cannot store dtype ${t.dtype} (${name})`, path);
     const bytes = new Uint8Array(native.toBuffer(t.handle));
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);

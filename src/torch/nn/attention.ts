@@ -139,7 +139,8 @@ export class RelativePositionBias extends Module {
     }
     const exact = Math.floor(buckets / 2);
     if (n < exact) return offset + n;
-    const large = exact + Math.floor((Math.log(n / exact) / Math.log(this.maxDistance / exact)) * (buckets - exact));
+    const large =
+      exact + Math.floor((Math.log(n / exact) / Math.log(this.maxDistance / exact)) * (buckets - exact));
     return offset + Math.min(large, buckets - 1);
   }
 

@@ -5,7 +5,11 @@ import type { Shape, Tensor } from '../tensor.js';
 
 /** U(-bound, bound). */
 export function uniform(shape: Shape, bound: number): Tensor {
-  return tidy(() => rand(shape).mul(2 * bound).sub(bound));
+  return tidy(() =>
+    rand(shape)
+      .mul(2 * bound)
+      .sub(bound),
+  );
 }
 
 /** N(0, std^2). */

@@ -9,7 +9,11 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   /** x [..., inFeatures] -> [..., outFeatures]. */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, bias = true) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
     super();
     this.weight = this.param('weight', fanInUniform([outFeatures, inFeatures], inFeatures));
     this.bias = bias ? this.param('bias', fanInUniform([outFeatures], inFeatures)) : null;
@@ -22,7 +26,11 @@ export class Linear extends Module {
 export class Embedding extends Module {
   readonly weight: Tensor;
   /** int64 indices [...] -> [..., dim]; weights N(0, 1) as in PyTorch unless std is given. */
-  constructor(readonly numEmbeddings: number, readonly dim: number, std = 1) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly dim: number,
+    std = 1,
+  ) {
     super();
     this.weight = this.param('weight', normal([numEmbeddings, dim], std));
   }
@@ -34,7 +42,10 @@ export class Embedding extends Module {
 export class LayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
-  constructor(readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = this.param('weight', ones([dim]));
     this.bias = this.param('bias', zeros([dim]));
@@ -56,10 +67,18 @@ export class Conv1d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   /** x [B, inChannels, T] -> [B, outChannels, T']. */
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, readonly options: ConvOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    readonly options: ConvOptions = {},
+  ) {
     super();
     const fanIn = (inChannels / (options.groups ?? 1)) * kernelSize;
-    this.weight = this.param('weight', fanInUniform([outChannels, inChannels / (options.groups ?? 1), kernelSize], fanIn));
+    this.weight = this.param(
+      'weight',
+      fanInUniform([outChannels, inChannels / (options.groups ?? 1), kernelSize], fanIn),
+    );
     this.bias = options.bias === false ? null : this.param('bias', fanInUniform([outChannels], fanIn));
   }
   forward(x: Tensor): Tensor {

@@ -76,7 +76,11 @@ export abstract class Module {
     }
     if (strict) for (const name of state.keys()) if (!own.has(name)) problems.push(`unexpected ${name}`);
     if (problems.length) {
-      throw new V2meowError('SHAPE_MISMATCH', `cannot load weights: ${problems.slice(0, 8).join('; ')}`, source);
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `cannot load weights: ${problems.slice(0, 8).join('; ')}`,
+        source,
+      );
     }
     noGrad(() =>
       tidy(() => {

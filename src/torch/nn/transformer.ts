@@ -60,10 +60,16 @@ export class TransformerLayer extends Module {
 
   forward(x: Tensor, o: LayerInputs): Tensor {
     const h = this.selfNorm.forward(x);
-    x = x.add(this.drop.forward(this.selfAttention.forward(h, h, { mask: o.mask, bias: o.bias, cache: o.selfCache })));
+    x = x.add(
+      this.drop.forward(this.selfAttention.forward(h, h, { mask: o.mask, bias: o.bias, cache: o.selfCache })),
+    );
     if (this.crossAttention && o.memory) {
       const hc = this.crossNorm!.forward(x);
-      x = x.add(this.drop.forward(this.crossAttention.forward(hc, o.memory, { mask: o.memoryMask, cache: o.crossCache })));
+      x = x.add(
+        this.drop.forward(
+          this.crossAttention.forward(hc, o.memory, { mask: o.memoryMask, cache: o.crossCache }),
+        ),
+      );
     }
     return x.add(this.drop.forward(this.feedForward.forward(this.feedNorm.forward(x))));
   }
@@ -111,7 +117,11 @@ export class TransformerStack extends Module {
   readonly positionBias: RelativePositionBias;
   readonly finalNorm: LayerNorm;
 
-  constructor(readonly config: TransformerConfig, readonly causal: boolean, readonly withCross: boolean) {
+  constructor(
+    readonly config: TransformerConfig,
+    readonly causal: boolean,
+    readonly withCross: boolean,
+  ) {
     super();
     const layers = Array.from({ length: config.numLayers }, () => new TransformerLayer(config, withCross));
     this.layers = this.child('layers', new ModuleList(layers));

@@ -28,8 +28,14 @@ export class AdamW {
   step = 0;
   lr: number;
 
-  constructor(params: Tensor[] | ParamGroup[], readonly options: AdamWOptions) {
-    this.groups = params.length && 'params' in (params[0] as object) ? (params as ParamGroup[]) : [{ params: params as Tensor[] }];
+  constructor(
+    params: Tensor[] | ParamGroup[],
+    readonly options: AdamWOptions,
+  ) {
+    this.groups =
+      params.length && 'params' in (params[0] as object)
+        ? (params as ParamGroup[])
+        : [{ params: params as Tensor[] }];
     this.expAvg = this.groups.map((g) => g.params.map((p) => zeros(p.shape, { dtype: p.dtype }).keep()));
     this.expAvgSq = this.groups.map((g) => g.params.map((p) => zeros(p.shape, { dtype: p.dtype }).keep()));
     this.lr = options.lr;
@@ -62,8 +68,16 @@ export class AdamW {
   /** Moment tensors by name, for checkpoints (`m.<group>.<index>`, `v.<group>.<index>`). */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    this.expAvg.forEach((list, g) => list.forEach((t, i) => out.set(`m.${g}.${i}`, t)));
-    this.expAvgSq.forEach((list, g) => list.forEach((t, i) => out.set(`v.${g}.${i}`, t)));
+    for (const [prefix, lists] of [
+      ['m', this.expAvg],
+      ['v', this.expAvgSq],
+    ] as const) {
+      lists.forEach((list, g) => {
+        list.forEach((t, i) => {
+          out.set(`${prefix}.${g}.${i}`, t);
+        });
+      });
+    }
     return out;
   }
 
