@@ -7,6 +7,7 @@ import { openCodec } from '../codec/files.js';
 import { logSpectralDistance, meanEmbeddingCosine, melL1Distance, siSdr } from '../codec/metrics.js';
 import { opusRoundTrip } from '../codec/opus.js';
 import { loadLyraCodec, type SoundStreamCodec } from '../codec/soundstream.js';
+import { CorpusReader } from '../data/corpusReader.js';
 import { Yamnet } from '../encoders/yamnet.js';
 import { decodeAudio } from '../media/audio.js';
 import { noGrad, tensor, tidy } from '../torch/index.js';
@@ -34,6 +35,8 @@ export interface CodecEvalReport {
   readonly clips: Record<string, Record<string, CodecScores>>;
   /** System -> mean over clips. */
   readonly mean: Record<string, CodecScores>;
+  /** Group ('files', 'corpus:test') -> system -> mean over that group's clips. */
+  readonly groupMeans: Record<string, Record<string, CodecScores>>;
 }
 
 export interface CodecEvalOptions {
@@ -47,7 +50,36 @@ export interface CodecEvalOptions {
   readonly opus: boolean;
   readonly lyra: boolean;
   readonly yamnet: boolean;
+  /** Also evaluate this many segments of the corpus test split (spread evenly), as clips 'corpus:test:N'. */
+  readonly corpusDir?: string;
+  readonly corpusSegments?: number;
   readonly progress?: (message: string) => void;
+}
+
+/** Evenly spread segments of a corpus's test split, named 'corpus:test:<index>'. */
+function corpusTestClips(dir: string, count: number): { name: string; wave: Float32Array }[] {
+  const corpus = CorpusReader.open(dir);
+  const all = corpus.segments('test');
+  const step = Math.max(1, Math.floor(all.length / count));
+  const out: { name: string; wave: Float32Array }[] = [];
+  for (let k = 0; k < count && k * step < all.length; k++) {
+    const wave = new Float32Array(corpus.segmentSamples);
+    corpus.readSegmentInto(all[k * step]!, wave);
+    out.push({ name: `corpus:test:${k * step}`, wave });
+  }
+  corpus.close();
+  return out;
+}
+
+function meanScores(rows: readonly CodecScores[]): CodecScores {
+  const avg = (pick: (s: CodecScores) => number | null): number | null =>
+    rows.some((r) => pick(r) === null) ? null : rows.reduce((a, r) => a + pick(r)!, 0) / rows.length;
+  return {
+    melL1: avg((s) => s.melL1)!,
+    lsd: avg((s) => s.lsd)!,
+    siSdr: avg((s) => s.siSdr)!,
+    yamnetCos: avg((s) => s.yamnetCos),
+  };
 }
 
 /** Lyra v2's bitrates and quantizer counts (num_quantizers = kbps * 1000 * 0.02 / 4). */
@@ -86,9 +118,19 @@ export async function evaluateCodecs(
   const levels = (o.levels ?? [4, 8, 12]).filter((l) => l <= ours.numCodebooks);
   const bitratesKbps: Record<string, number> = {};
   const clips: Record<string, Record<string, CodecScores>> = {};
-  for (const file of files) {
-    const full = await decodeAudio(file, { sampleRateHz: ours.sampleRateHz, startSec: o.startSec ?? 0 });
-    const wave = full.subarray(0, Math.min(full.length, Math.round(o.maxSeconds * ours.sampleRateHz)));
+  const inputs: { name: string; group: string; load: () => Promise<Float32Array> }[] = files.map((file) => ({
+    name: file,
+    group: 'files',
+    load: async () => {
+      const full = await decodeAudio(file, { sampleRateHz: ours.sampleRateHz, startSec: o.startSec ?? 0 });
+      return full.subarray(0, Math.min(full.length, Math.round(o.maxSeconds * ours.sampleRateHz)));
+    },
+  }));
+  if (o.corpusDir)
+    for (const clip of corpusTestClips(o.corpusDir, o.corpusSegments ?? 16))
+      inputs.push({ name: clip.name, group: 'corpus:test', load: async () => clip.wave });
+  for (const { name: file, load } of inputs) {
+    const wave = await load();
     const outputs = new Map<string, Float32Array>();
     for (const l of levels) {
       const kbps = (l * bitsPerFrame * ours.frameRateHz) / 1000;
@@ -122,19 +164,13 @@ export async function evaluateCodecs(
     }
     clips[file] = scores;
   }
-  const mean: Record<string, CodecScores> = {};
-  const systems = Object.keys(clips[files[0]!] ?? {});
-  for (const system of systems) {
-    const rows = files.map((f) => clips[f]![system]!);
-    const avg = (pick: (s: CodecScores) => number | null): number | null =>
-      rows.some((r) => pick(r) === null) ? null : rows.reduce((a, r) => a + pick(r)!, 0) / rows.length;
-    mean[system] = {
-      melL1: avg((s) => s.melL1)!,
-      lsd: avg((s) => s.lsd)!,
-      siSdr: avg((s) => s.siSdr)!,
-      yamnetCos: avg((s) => s.yamnetCos),
-    };
-  }
+  const systems = Object.keys(clips[inputs[0]?.name ?? ''] ?? {});
+  const meansOver = (names: string[]) =>
+    Object.fromEntries(systems.map((system) => [system, meanScores(names.map((n) => clips[n]![system]!))]));
+  const mean = meansOver(inputs.map((i) => i.name));
+  const groupMeans: Record<string, Record<string, CodecScores>> = {};
+  for (const group of new Set(inputs.map((i) => i.group)))
+    groupMeans[group] = meansOver(inputs.filter((i) => i.group === group).map((i) => i.name));
   ours.dispose();
   lyra?.dispose();
   return {
@@ -147,13 +183,23 @@ export async function evaluateCodecs(
     },
     clips,
     mean,
+    groupMeans,
   };
 }
 
-/** The mean table as aligned text (one row per system). */
+/** The mean tables as aligned text: one row per system, one table per group when there are several. */
 export function formatCodecTable(report: CodecEvalReport): string {
+  const groups = Object.entries(report.groupMeans);
+  if (groups.length <= 1) return formatMeans(report, report.mean);
+  return [
+    ...groups.map(([group, means]) => `${group}:\n${formatMeans(report, means)}`),
+    `all clips:\n${formatMeans(report, report.mean)}`,
+  ].join('\n\n');
+}
+
+function formatMeans(report: CodecEvalReport, means: Record<string, CodecScores>): string {
   const header = ['system', 'kbps', 'mel-L1', 'LSD dB', 'SI-SDR dB', 'YAMNet cos'];
-  const rows = Object.entries(report.mean).map(([system, s]) => [
+  const rows = Object.entries(means).map(([system, s]) => [
     system,
     String(report.settings.bitratesKbps[system] ?? ''),
     s.melL1.toFixed(3),

@@ -10,7 +10,8 @@ import { type Command, UsageError } from '../command.js';
 const usage = `usage:
   v2meow codec encode IN -o OUT.v2c [--codec FILE|lyra] [--levels K]
   v2meow codec decode IN.v2c -o OUT.wav [--codec FILE|lyra] [--levels K]
-  v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--json] [--no-opus] [--no-lyra] [--no-yamnet]
+  v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--start 0] [--corpus DIR [--corpus-segments 16]]
+                    [--json] [--no-opus] [--no-lyra] [--no-yamnet]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
                      [--crop-seconds 1] [--lr 1e-4] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
                      [--commit 0.01] [--level-dropout 0.5] [--checkpoint-minutes 4] [--validate-every 100]
@@ -19,6 +20,7 @@ encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
 eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance, SI-SDR and YAMNet-embedding
         cosine, beside Opus (ffmpeg libopus) at the same bitrates and Lyra v2 at 3.2 / 6 / 9.2 kbps.
+        Clips: --seconds from --start of each file; --corpus adds evenly spread test-split segments.
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
@@ -76,12 +78,18 @@ async function evaluate(args: string[]): Promise<number> {
       'no-opus': { type: 'boolean', default: false },
       'no-lyra': { type: 'boolean', default: false },
       'no-yamnet': { type: 'boolean', default: false },
+      start: { type: 'string' },
+      corpus: { type: 'string' },
+      'corpus-segments': { type: 'string' },
     },
   });
-  if (positionals.length === 0) throw new UsageError(usage);
+  if (positionals.length === 0 && !values.corpus) throw new UsageError(usage);
   const report = await evaluateCodecs(positionals, {
     codecPath: values.codec,
     maxSeconds: number(values.seconds, '--seconds', 20),
+    startSec: number(values.start, '--start', 0),
+    corpusDir: values.corpus,
+    corpusSegments: number(values['corpus-segments'], '--corpus-segments', 16),
     opus: !values['no-opus'],
     lyra: !values['no-lyra'],
     yamnet: !values['no-yamnet'],
