@@ -1,9 +1,11 @@
 // `v2meow codec encode|decode|eval|train`: audio <-> .v2c token files with the music codec, the codec
 // evaluation against Opus and Lyra, and codec training. Calls src/codec, src/eval and src/train.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
+import { exportCodec } from '../../train/codecExport.js';
 import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
 import { type Command, UsageError } from '../command.js';
 
@@ -12,6 +14,7 @@ const usage = `usage:
   v2meow codec decode IN.v2c -o OUT.wav [--codec FILE|lyra] [--levels K]
   v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--start 0] [--corpus DIR [--corpus-segments 16]]
                     [--json] [--no-opus] [--no-lyra] [--no-yamnet]
+  v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
                      [--crop-seconds 1] [--lr 1e-4] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
                      [--commit 0.01] [--level-dropout 0.5] [--checkpoint-minutes 4] [--validate-every 100]
@@ -21,6 +24,7 @@ decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
 eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance, SI-SDR and YAMNet-embedding
         cosine, beside Opus (ffmpeg libopus) at the same bitrates and Lyra v2 at 3.2 / 6 / 9.2 kbps.
         Clips: --seconds from --start of each file; --corpus adds evenly spread test-split segments.
+export  A checkpoint -> OUT_DIR/codec.safetensors (codec only) + codec.json (corpus, recipe, steps, commit).
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
@@ -150,6 +154,32 @@ async function train(args: string[]): Promise<number> {
   return 0;
 }
 
+async function exportWeights(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, corpus: { type: 'string' }, eval: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || !values.output || !values.corpus) throw new UsageError(usage);
+  const evaluation = values.eval ? JSON.parse(readFileSync(values.eval, 'utf8')) : undefined;
+  const record = exportCodec({
+    source: positionals[0]!,
+    outDir: values.output,
+    corpusDir: values.corpus,
+    extra: evaluation
+      ? {
+          evaluation: {
+            mean: evaluation.mean,
+            groupMeans: evaluation.groupMeans,
+            settings: evaluation.settings,
+          },
+        }
+      : {},
+  });
+  process.stderr.write(`${values.output}: codec.safetensors + codec.json (step ${record.steps})\n`);
+  return 0;
+}
+
 export const codecCommand: Command = {
   name: 'codec',
   summary: 'encode/decode audio tokens with the music codec, evaluate it against Opus and Lyra, train it',
@@ -160,6 +190,7 @@ export const codecCommand: Command = {
     if (sub === 'decode') return decode(rest);
     if (sub === 'eval') return evaluate(rest);
     if (sub === 'train') return train(rest);
+    if (sub === 'export') return exportWeights(rest);
     throw new UsageError(usage);
   },
 };
