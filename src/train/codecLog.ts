@@ -29,12 +29,19 @@ export function appendLog(path: string, record: CodecLogRecord): void {
   appendFileSync(path, `${JSON.stringify(record)}\n`);
 }
 
+/**
+ * Records of a log, one per step in step order. A run resumed from a checkpoint repeats the steps after it;
+ * the later record of a step wins.
+ */
 export function readLog(path: string): CodecLogRecord[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as CodecLogRecord);
+  const byStep = new Map<number, CodecLogRecord>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim().length === 0) continue;
+    const record = JSON.parse(line) as CodecLogRecord;
+    byStep.set(record.step, record);
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
 /** Moving average over `window` records (the per-step training loss is noisy with quantizer dropout). */
