@@ -144,13 +144,32 @@ export class RelativePositionBias extends Module {
     return offset + Math.min(large, buckets - 1);
   }
 
-  /** Bias [1, H, queryLength, keyLength] for queries at positions queryOffset.. and keys at 0... */
-  forward(queryLength: number, keyLength: number, queryOffset = 0): Tensor {
+  #cachedKey = '';
+  #cachedIndex: Tensor | null = null;
+
+  /** Bucket ids [queryLength, keyLength] (int64); the last shape's ids are kept, as training repeats it. */
+  private bucketIndex(queryLength: number, keyLength: number, queryOffset: number): Tensor {
+    const key = `${queryLength},${keyLength},${queryOffset}`;
+    if (key === this.#cachedKey && this.#cachedIndex) return this.#cachedIndex;
     const ids = new Int32Array(queryLength * keyLength);
     for (let i = 0; i < queryLength; i++) {
       for (let j = 0; j < keyLength; j++) ids[i * keyLength + j] = this.bucket(j - (i + queryOffset));
     }
-    const index = tensor(ids, [queryLength, keyLength], { dtype: 'int64' });
+    this.#cachedIndex?.dispose();
+    this.#cachedIndex = tensor(ids, [queryLength, keyLength], { dtype: 'int64' }).keep();
+    this.#cachedKey = key;
+    return this.#cachedIndex;
+  }
+
+  /** Bias [1, H, queryLength, keyLength] for queries at positions queryOffset.. and keys at 0... */
+  forward(queryLength: number, keyLength: number, queryOffset = 0): Tensor {
+    const index = this.bucketIndex(queryLength, keyLength, queryOffset);
     return this.table.forward(index).permute([2, 0, 1]).unsqueeze(0);
+  }
+
+  override dispose(): void {
+    this.#cachedIndex?.dispose();
+    this.#cachedIndex = null;
+    super.dispose();
   }
 }
