@@ -1,11 +1,11 @@
 // Codec contracts on the debug preset (fast): shapes, every prefix of levels decodes, streaming = whole-clip,
 // save -> load identical, token files round-trip and reject corruption, the RVQ's EMA / restarts / k-means.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decodeToFile, decodeTokens, encodeToFile } from '../../src/codec/files.js';
+import { decodeToFile, decodeTokens, defaultCodecPath, encodeToFile } from '../../src/codec/files.js';
 import { logSpectralDistance, meanEmbeddingCosine, melL1Distance, siSdr } from '../../src/codec/metrics.js';
 import { fitResidualKMeans, ResidualVectorQuantizer } from '../../src/codec/rvq.js';
 import { createCodec, loadCodec, saveCodec } from '../../src/codec/soundstream.js';
@@ -13,6 +13,7 @@ import { decodeTokenFile, encodeTokenFile } from '../../src/codec/tokenFile.js';
 import { V2meowError } from '../../src/errors.js';
 import { writeWav } from '../../src/media/wav.js';
 import { cat, manualSeed, noGrad, randn, tensor, tidy } from '../../src/torch/index.js';
+import { slow } from '../helpers.js';
 
 const hop = 320;
 
@@ -249,3 +250,46 @@ describe('codec metrics', () => {
     );
   });
 });
+
+describe('the committed music codec (weights/codec)', slow, () => {
+  const path = defaultCodecPath();
+  test('encode -> decode of a 440 Hz tone keeps its pitch at 4 and 12 levels', {
+    skip: !existsSync(path) && 'weights/codec/codec.safetensors not present',
+  }, () => {
+    const { codec } = loadCodec(path);
+    assert.equal(codec.numCodebooks, 12);
+    assert.equal(codec.codebookSize, 1024);
+    assert.equal(codec.frameRateHz, 50);
+    const wave = tone(440, 2);
+    for (const levels of [4, 12]) {
+      const out = tidy(() =>
+        codec
+          .decode(codec.encode(tensor(wave, [1, wave.length]), levels))
+          .flatten()
+          .toFloat32Array(),
+      );
+      const hz = peakHz(out.subarray(out.length - 16000), 16000);
+      assert.ok(Math.abs(hz - 440) <= 5, `${levels} levels: peak at ${hz} Hz`);
+    }
+    codec.dispose();
+  });
+});
+
+/** Frequency (1 Hz grid, 50 Hz..4 kHz) of the largest DFT bin of a 1 s frame at `rate`. */
+function peakHz(x: Float32Array, rate: number): number {
+  let best = 0;
+  let bestPower = -1;
+  for (let hz = 50; hz < 4000; hz++) {
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < x.length; i++) {
+      re += x[i]! * Math.cos((2 * Math.PI * hz * i) / rate);
+      im -= x[i]! * Math.sin((2 * Math.PI * hz * i) / rate);
+    }
+    if (re * re + im * im > bestPower) {
+      bestPower = re * re + im * im;
+      best = hz;
+    }
+  }
+  return best;
+}
