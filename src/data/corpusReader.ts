@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
 import { bytesPerSample, type CorpusIndex, readCorpusIndex, type SplitName } from './corpusFormat.js';
 import { pcm16ToFloat } from './pcm16.js';
-import { createRandom, mixSeed, randomInt, shuffleInPlace } from './random.js';
+import { createRandom, mixSeed, randomInt, shuffleInPlace } from '../util/random.js';
 
 /** Where one segment lives and what it is. */
 export interface SegmentLocation {

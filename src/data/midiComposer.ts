@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMidiFile, type MidiNote, type MidiPiece, ticksPerQuarter } from './midiFile.js';
-import { createRandom, type RandomSource } from './random.js';
+import { createRandom, type RandomSource } from '../util/random.js';
 import { writeFileAtomic } from './staging.js';
 
 const majorScale = [0, 2, 4, 5, 7, 9, 11];

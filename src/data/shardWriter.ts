@@ -10,7 +10,7 @@ import {
   type SplitName,
   splitNames,
 } from './corpusFormat.js';
-import { createRandom, mixSeed, shuffleInPlace } from './random.js';
+import { createRandom, mixSeed, shuffleInPlace } from '../util/random.js';
 import { stagedPcmPath, writeFileAtomic } from './staging.js';
 
 /** A staged source as phase 2 needs it. */

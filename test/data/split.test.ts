@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { floatToPcm16, pcm16ToFloat, rmsDb } from '../../src/data/pcm16.js';
-import { createRandom, mixSeed, shuffleInPlace } from '../../src/data/random.js';
+import { createRandom, mixSeed, shuffleInPlace } from '../../src/util/random.js';
 import { assignSplit, hashUnit, parseSplit } from '../../src/data/split.js';
 import type { V2meowError } from '../../src/errors.js';
 

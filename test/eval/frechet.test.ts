@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { V2meowError } from '../../src/errors.js';
 import { frechetDistance, type GaussianStatistics, gaussianStatistics } from '../../src/eval/frechet.js';
-import { seededRandom } from '../../src/eval/random.js';
 import { liveTensorCount } from '../../src/torch/index.js';
+import { createRandom as seededRandom } from '../../src/util/random.js';
 
 /** Standard normal samples (Box-Muller) from a seeded generator. */
 function normals(count: number, seed: number): Float32Array {

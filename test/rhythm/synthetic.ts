@@ -1,16 +1,6 @@
 // Synthetic rhythm material for tests: click tracks and drum patterns with known beat times.
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom as seededRandom } from '../../src/util/random.js';
 
 /** Beat times at `bpm` from `firstSec` while < durationSec. */
 export function beatGrid(bpm: number, durationSec: number, firstSec = 0.5): number[] {

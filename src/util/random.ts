@@ -1,6 +1,6 @@
-// Small seeded pseudo-random tools for reproducible corpus builds and batch sampling: a 32-bit mixing hash,
-// the mulberry32 generator, and a Fisher-Yates shuffle. Not cryptographic; chosen for speed and stable output
-// across platforms and Node versions (Math.random cannot be seeded).
+// Small seeded pseudo-random tools shared by the corpus builder, the evaluation baselines and tests: a 32-bit
+// mixing hash, the mulberry32 generator, and a Fisher-Yates shuffle. Not cryptographic; chosen for speed and
+// stable output across platforms and Node versions (Math.random cannot be seeded).
 
 /** A generator of uniform floats in [0, 1). */
 export type RandomSource = () => number;
