@@ -9,6 +9,7 @@ import {
   type StudyDatabase,
   submitRating,
 } from '../../src/study/index.js';
+import { seededRandom } from '../../src/study/random.js';
 import { makeStudy } from './fixture.js';
 
 function pairOf(database: StudyDatabase, assignmentId: number): number {
@@ -159,4 +160,64 @@ test("control pairs show the same clip on both sides at the rater's control posi
     assert.equal(view.clipA === view.clipB, position === slots[0]);
   });
   database.close();
+});
+
+test('raters interleaved at random: quotas never exceeded, and a rater finished early leaves no place behind that they could take', async (t) => {
+  // 12 pairs x 3 places = 6 raters x 6 pairs. Online assignment cannot always pack this exactly; whatever it
+  // leaves must be places the stopped raters have already rated, and newcomers must fill them.
+  const random = seededRandom(11);
+  let leftOverRuns = 0;
+  for (let run = 0; run < 12; run++) {
+    const studyDir = await makeStudy(4, { ratersPerPair: 3, pairsPerRater: 6 });
+    const database = openStudyDatabase(studyDir);
+    const raters = Array.from({ length: 6 }, () => createRater(database));
+    const held = new Map<string, number>();
+    const finished = new Set<string>();
+    while (finished.size < raters.length) {
+      const rater = raters[Math.floor(random() * raters.length)]!;
+      if (finished.has(rater)) continue;
+      const assignmentId = held.get(rater);
+      if (assignmentId !== undefined) {
+        submitRating(database, rater, { assignmentId, relevance: 'none', preference: 'none' });
+        held.delete(rater);
+        continue;
+      }
+      const view = nextAssignment(database, rater);
+      if (view.done) finished.add(rater);
+      else held.set(rater, view.assignmentId);
+    }
+    const ratedPairs = (rater: string) =>
+      (
+        database
+          .prepare(
+            'SELECT a.pair_id FROM assignments a JOIN ratings r ON r.assignment_id = a.id WHERE rater_id = ?',
+          )
+          .all(rater) as { pair_id: number }[]
+      ).map((row) => row.pair_id);
+    const rooms = database
+      .prepare(
+        `SELECT p.id, p.quota - COUNT(r.assignment_id) AS room FROM pairs p LEFT JOIN assignments a
+         ON a.pair_id = p.id LEFT JOIN ratings r ON r.assignment_id = a.id GROUP BY p.id`,
+      )
+      .all() as { id: number; room: number }[];
+    for (const pair of rooms) assert.ok(pair.room >= 0);
+    const short = rooms.filter((pair) => pair.room > 0);
+    const missing = short.reduce((sum, pair) => sum + pair.room, 0);
+    let stoppedEarly = 0;
+    for (const rater of raters) {
+      const pairs = ratedPairs(rater);
+      assert.equal(new Set(pairs).size, pairs.length);
+      stoppedEarly += 6 - pairs.length;
+      if (pairs.length < 6) for (const pair of short) assert.ok(pairs.includes(pair.id));
+    }
+    assert.equal(stoppedEarly, missing);
+    if (missing > 0) leftOverRuns++;
+    let newcomerRatings = 0;
+    for (let count = 0; newcomerRatings < missing && count < 3; count++)
+      newcomerRatings += rateAll(database, createRater(database)).length;
+    assert.equal(newcomerRatings, missing);
+    database.close();
+  }
+  // About a third of such runs leave a place or two over (pairs are drawn with node:crypto, so not seeded).
+  t.diagnostic(`runs with places left over for newcomers: ${leftOverRuns} of 12`);
 });
