@@ -12,6 +12,7 @@ import {
 } from '../../data/index.js';
 import { V2meowError } from '../../errors.js';
 import { type Command, UsageError } from '../command.js';
+import { numberOption } from '../options.js';
 
 const usage = `usage:
   v2meow corpus build SRC_DIR... -o OUT_DIR [--seconds 2] [--sample-rate 16000] [--split 0.9,0.05,0.05]
@@ -26,13 +27,6 @@ build   Folders of audio (any file ffmpeg reads; SRC_DIR or NAME=SRC_DIR) -> fix
         folders out of every split (evaluation clips). Unreadable files are skipped with a warning.
 info    Hours per split and per source folder, shards, licenses, skipped and held-out files.
 midi    Writes random but musical General MIDI pieces (chords, bass, melody, drums; 60-180 bpm).`;
-
-function number(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new UsageError(`${name} wants a number, got '${value}'`);
-  return parsed;
-}
 
 /** One stderr line per event; the shard phase rewrites a single line. */
 function printProgress(event: BuildProgressEvent): void {
@@ -73,14 +67,14 @@ async function build(args: string[]): Promise<number> {
   const index = await buildCorpus({
     sources: positionals,
     outDir: values.output,
-    segmentSeconds: number(values.seconds, '--seconds', 2),
-    sampleRateHz: number(values['sample-rate'], '--sample-rate', 16000),
+    segmentSeconds: numberOption(values.seconds, '--seconds', 2),
+    sampleRateHz: numberOption(values['sample-rate'], '--sample-rate', 16000),
     split: values.split ? parseSplit(values.split) : undefined,
-    seed: number(values.seed, '--seed', 0),
+    seed: numberOption(values.seed, '--seed', 0),
     heldOut: values['hold-out'] ?? [],
-    jobs: number(values.jobs, '--jobs', 2),
-    silenceThresholdDb: number(values['silence-db'], '--silence-db', -60),
-    segmentsPerShard: number(values['segments-per-shard'], '--segments-per-shard', 512),
+    jobs: numberOption(values.jobs, '--jobs', 2),
+    silenceThresholdDb: numberOption(values['silence-db'], '--silence-db', -60),
+    segmentsPerShard: numberOption(values['segments-per-shard'], '--segments-per-shard', 512),
     onProgress: printProgress,
   });
   const { hours } = index.totals;
@@ -122,14 +116,14 @@ function midi(args: string[]): number {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.output) throw new UsageError('-o DIR is required');
-  const count = number(values.count, '--count', 100);
+  const count = numberOption(values.count, '--count', 100);
   if (!Number.isInteger(count) || count < 1)
     throw new V2meowError('BAD_ARGUMENT', `--count ${count}: want >= 1`);
   const files = writeMidiPieces(
     values.output,
     count,
-    number(values.seconds, '--seconds', 90),
-    number(values.seed, '--seed', 1),
+    numberOption(values.seconds, '--seconds', 90),
+    numberOption(values.seed, '--seed', 1),
   );
   process.stdout.write(`${values.output}: ${files.length} MIDI files\n`);
   return 0;

@@ -7,6 +7,7 @@ import { evaluateFolders } from '../../eval/evaluate.js';
 import { reportMarkdown } from '../../eval/reportMarkdown.js';
 import { writeAtomically } from '../../media/atomicFile.js';
 import { type Command, UsageError } from '../command.js';
+import { positiveOption } from '../options.js';
 
 const usage = `usage: v2meow eval --generated DIR --reference DIR [--videos DIR] [--text FILE]
                    [-o report.md] [--json] [--style musicnn|yamnet] [--max-seconds S]
@@ -37,14 +38,6 @@ options:
   --tolerance S          beat matching tolerance in seconds (default 0.07)
   --seed N               seed of the shuffle baseline (default 1)`;
 
-function positiveNumber(text: string | undefined, name: string, fallback?: number): number | undefined {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value))
-    throw new UsageError(`${name} must be a positive number, got ${text}`);
-  return value;
-}
-
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'FAD, KL, style cosine and beat alignment of generated music vs references, with baselines',
@@ -74,11 +67,11 @@ export const evalCommand: Command = {
     if (!values.generated || !values.reference)
       throw new UsageError('--generated DIR and --reference DIR are required');
     if (values.cache && values['no-cache']) throw new UsageError('give --cache DIR or --no-cache, not both');
-    const segmentLengthsSec = values.segments?.split(',').map((s) => positiveNumber(s.trim(), '--segments')!);
-    const segmentsPerClip = positiveNumber(values['segments-per-clip'], '--segments-per-clip');
+    const segmentLengthsSec = values.segments?.split(',').map((s) => positiveOption(s.trim(), '--segments')!);
+    const segmentsPerClip = positiveOption(values['segments-per-clip'], '--segments-per-clip');
     if (segmentsPerClip !== undefined && !Number.isInteger(segmentsPerClip))
       throw new UsageError('--segments-per-clip must be a whole number');
-    const toleranceSec = positiveNumber(values.tolerance, '--tolerance');
+    const toleranceSec = positiveOption(values.tolerance, '--tolerance');
     const style = values.style ?? 'musicnn';
     if (style !== 'musicnn' && style !== 'yamnet')
       throw new UsageError(`--style must be musicnn or yamnet, got ${style}`);
@@ -94,7 +87,7 @@ export const evalCommand: Command = {
         generatedFolder: values.generated,
         referenceFolder: values.reference,
         videoFolder: values.videos,
-        maxDurationSec: positiveNumber(values['max-seconds'], '--max-seconds'),
+        maxDurationSec: positiveOption(values['max-seconds'], '--max-seconds'),
         cacheFolder: values['no-cache'] ? null : values.cache,
         beat: { segmentLengthsSec, segmentsPerClip, toleranceSec },
         style,

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { type InspectReport, inspectMedia } from '../../encoders/inspect.js';
 import { type Command, UsageError } from '../command.js';
+import { numberOption } from '../options.js';
 
 const usage = `usage: v2meow inspect FILE [--json] [--top N] [--fps F]
 
@@ -52,11 +53,8 @@ export const inspectCommand: Command = {
       options: { json: { type: 'boolean' }, top: { type: 'string' }, fps: { type: 'string' } },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
-    const top = values.top === undefined ? 3 : Number(values.top);
-    const fps = values.fps === undefined ? 1 : Number(values.fps);
-    if (!Number.isInteger(top) || top < 1)
-      throw new UsageError(`--top must be a positive integer, got ${values.top}`);
-    if (!(fps > 0 && fps <= 30)) throw new UsageError(`--fps must be in (0, 30], got ${values.fps}`);
+    const top = numberOption(values.top, '--top', 3, { min: 1, integer: true });
+    const fps = numberOption(values.fps, '--fps', 1, { min: 0, exclusiveMin: true, max: 30 });
     const report = await inspectMedia(positionals[0]!, {
       topPerWindow: top,
       framesPerSecond: fps,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { V2meowError } from '../../errors.js';
 import { analyzeRhythm, type RhythmReport } from '../../rhythm/analyzeFile.js';
 import { type Command, UsageError } from '../command.js';
+import { numberOption } from '../options.js';
 
 const usage = `usage: v2meow rhythm FILE [--json] [--motion-fps F] [--tolerance S]
 
@@ -56,12 +57,16 @@ export const rhythmCommand: Command = {
       options: { json: { type: 'boolean' }, 'motion-fps': { type: 'string' }, tolerance: { type: 'string' } },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
-    const motionFps = values['motion-fps'] === undefined ? 8 : Number(values['motion-fps']);
-    const toleranceSec = values.tolerance === undefined ? 0.07 : Number(values.tolerance);
-    if (!(motionFps > 0 && motionFps <= 60))
-      throw new UsageError(`--motion-fps must be in (0, 60], got ${values['motion-fps']}`);
-    if (!(toleranceSec > 0 && toleranceSec < 1))
-      throw new UsageError(`--tolerance must be in (0, 1) s, got ${values.tolerance}`);
+    const motionFps = numberOption(values['motion-fps'], '--motion-fps', 8, {
+      min: 0,
+      exclusiveMin: true,
+      max: 60,
+    });
+    const toleranceSec = numberOption(values.tolerance, '--tolerance', 0.07, {
+      min: 0,
+      exclusiveMin: true,
+      max: 1,
+    });
     try {
       const report = await analyzeRhythm(positionals[0]!, {
         motionFps,
