@@ -9,4 +9,13 @@ import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
 
-export const commands: Command[] = [codecCommand, corpusCommand, evalCommand, inspectCommand, modelsCommand, plotCommand, rhythmCommand, studyCommand];
+export const commands: Command[] = [
+  codecCommand,
+  corpusCommand,
+  evalCommand,
+  inspectCommand,
+  modelsCommand,
+  plotCommand,
+  rhythmCommand,
+  studyCommand,
+];
