@@ -1,9 +1,10 @@
 // The rater page in real Chromium (Debian `chromium` driven by playwright-core): a rater opens the study,
 // plays both clips, answers 3 pairs; the database then holds exactly those 3 ratings with the A/B sides
-// mapped to the right systems. Saves screenshots of the rating page (desktop and phone) in the test's temp
-// folder and refreshes docs/img/study-rating*.png. Skipped when /usr/bin/chromium is missing.
+// mapped to the right systems. Takes screenshots of the rating page (desktop and phone) in the test's temp
+// folder; with V2MEOW_UPDATE_DOCS_IMAGES=1 it also copies them to docs/img/study-rating*.png (otherwise the
+// working tree is left alone). Skipped when /usr/bin/chromium is missing.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,6 +15,9 @@ import { repoRoot } from '../helpers.js';
 import { makeStudy } from '../study/fixture.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots for the docs are refreshed only on request, so test runs leave the working tree clean. */
+const updateDocsImages = process.env.V2MEOW_UPDATE_DOCS_IMAGES === '1';
+const screenshots = { 'study-rating.png': 1100, 'study-rating-phone.png': 390 } as const;
 const chromiumFlags = [
   '--headless',
   '--no-sandbox',
@@ -102,11 +106,16 @@ test('a rater plays both clips and answers 3 pairs in Chromium', {
     await context.close();
     await server.close();
   }
-  assert.ok(existsSync(join(outputDir, 'study-rating.png')));
-  const docsImages = join(repoRoot, 'docs', 'img');
-  mkdirSync(docsImages, { recursive: true });
-  copyFileSync(join(outputDir, 'study-rating.png'), join(docsImages, 'study-rating.png'));
-  copyFileSync(join(outputDir, 'study-rating-phone.png'), join(docsImages, 'study-rating-phone.png'));
+  for (const [name, width] of Object.entries(screenshots)) {
+    const png = readFileSync(join(outputDir, name));
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.equal(png.readUInt32BE(16), width, name);
+  }
+  if (updateDocsImages) {
+    const docsImages = join(repoRoot, 'docs', 'img');
+    mkdirSync(docsImages, { recursive: true });
+    for (const name of Object.keys(screenshots)) copyFileSync(join(outputDir, name), join(docsImages, name));
+  }
 
   const database = openStudyDatabase(studyDir, { readonly: true });
   const rows = database
