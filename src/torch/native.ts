@@ -46,10 +46,20 @@ export function getNumThreads(): number {
   return native.getNumThreads();
 }
 
+/** Bytes of tensor blocks (>= 64 KiB) in use and held free in the caching allocator (native/src/allocator.cc). */
+export function allocatorStats(): { inUseBytes: number; cachedBytes: number } {
+  return native.allocatorStats();
+}
+
+/** Returns every cached free tensor block to the system; resolves to the bytes released. */
+export function emptyCache(): number {
+  return native.emptyCache();
+}
+
 setNumThreads(Number(process.env.V2MEOW_THREADS) || availableParallelism());
 
-// glibc keeps freed tensor blocks as heap holes (see native/src/allocator.cc); give them back after outermost
-// tidy() scopes, at most every 50 ms, so a training loop's RSS stays flat.
+// Small (< 64 KiB) tensors and libtorch's own buffers use glibc malloc, which keeps freed memory as heap holes
+// (see native/src/allocator.cc); give those pages back after outermost tidy() scopes, at most every 50 ms.
 let lastTrimMs = 0;
 setOutermostExitHook(() => {
   const now = performance.now();

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   AdamW,
+  allocatorStats,
   clipGradNorm,
+  emptyCache,
   F,
   liveTensorCount,
   manualSeed,
@@ -12,6 +14,7 @@ import {
   randint,
   randn,
   tidy,
+  zeros,
 } from '../../src/torch/index.js';
 
 class Mlp extends nn.Module {
@@ -52,4 +55,21 @@ test('1000 training steps keep the live tensor count constant and RSS flat', () 
   assert.ok(rssAt1000 < rssAt200 * 1.1, `RSS grew from ${rssAt200} to ${rssAt1000}`);
   optimizer.dispose();
   model.dispose();
+});
+
+test('the caching allocator reuses freed blocks and empties on request', () => {
+  emptyCache();
+  const start = allocatorStats();
+  const a = zeros([1000, 100]); // 400,000 bytes -> one 448 KiB block
+  const during = allocatorStats();
+  assert.equal(during.inUseBytes - start.inUseBytes, 448 * 1024);
+  a.dispose();
+  assert.equal(allocatorStats().cachedBytes, 448 * 1024);
+  const b = zeros([100, 1000]); // same size class: served from the cache
+  assert.equal(allocatorStats().cachedBytes, 0);
+  assert.equal(allocatorStats().inUseBytes, during.inUseBytes);
+  b.dispose();
+  assert.equal(emptyCache(), 448 * 1024);
+  assert.equal(allocatorStats().cachedBytes, 0);
+  assert.equal(allocatorStats().inUseBytes, start.inUseBytes);
 });
