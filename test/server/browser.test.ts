@@ -4,15 +4,14 @@
 // folder; with V2MEOW_UPDATE_DOCS_IMAGES=1 it also copies them to docs/img/study-rating*.png (otherwise the
 // working tree is left alone). Skipped when /usr/bin/chromium is missing.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
 import { startStudyServer } from '../../src/server/index.js';
 import { type Answer, answerScore, openStudyDatabase } from '../../src/study/index.js';
 import { repoRoot } from '../helpers.js';
-import { makeStudy } from '../study/fixture.js';
+import { makeStudy, testDir } from '../study/fixture.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots for the docs are refreshed only on request, so test runs leave the working tree clean. */
@@ -48,10 +47,10 @@ async function playBoth(page: Page): Promise<void> {
 test('a rater plays both clips and answers 3 pairs in Chromium', {
   skip: existsSync(chromiumPath) ? false : `${chromiumPath} not installed`,
   timeout: 120_000,
-}, async () => {
-  const studyDir = await makeStudy(2, { pairsPerRater: 3, title: 'Music for video: listening study' });
+}, async (t) => {
+  const studyDir = await makeStudy(t, 2, { pairsPerRater: 3, title: 'Music for video: listening study' });
   const server = await startStudyServer({ studyDir, port: 0, log: () => {} });
-  const outputDir = mkdtempSync(join(tmpdir(), 'v2meow-browser-'));
+  const outputDir = testDir(t, 'v2meow-browser-');
   const context = await chromium.launchPersistentContext(join(outputDir, 'profile'), {
     executablePath: chromiumPath,
     headless: true,

@@ -74,8 +74,9 @@ function leftOver(studyDir: string, pairsPerRater = 6): LeftOver {
 }
 
 test('SIGKILL mid-study and restart: every confirmed rating survives and raters continue', async (t) => {
-  const studyDir = await makeStudy(4, { ratersPerPair: 3, pairsPerRater: 6 });
+  const studyDir = await makeStudy(t, 4, { ratersPerPair: 3, pairsPerRater: 6 });
   const first = await serve(studyDir);
+  t.after(() => first.child.kill('SIGKILL')); // when an assertion fails before the planned kill
   const raters = Array.from({ length: 6 }, () => new ScriptedRater(first.url));
   await Promise.all(raters.map((rater) => rater.start()));
   const confirmed = new Map<number, { relevance: number; preference: number }>();

@@ -8,9 +8,9 @@ import { answers, openStudyDatabase } from '../../src/study/index.js';
 import { makeStudy } from '../study/fixture.js';
 import { rawGet, ScriptedRater } from './client.js';
 
-test('20 raters submitting concurrently: every rating stored exactly once, quotas respected', async () => {
+test('20 raters submitting concurrently: every rating stored exactly once, quotas respected', async (t) => {
   // 4 videos x 3 systems = 12 pairs x 3 raters = 36 places for 20 raters x 4 pairs = 80 offers.
-  const studyDir = await makeStudy(4, { ratersPerPair: 3, pairsPerRater: 4 });
+  const studyDir = await makeStudy(t, 4, { ratersPerPair: 3, pairsPerRater: 4 });
   const server = await startStudyServer({ studyDir, port: 0, log: () => {} });
   const sent = new Map<number, { rater: string; relevance: string; preference: string }>();
   try {
@@ -66,11 +66,16 @@ test('20 raters submitting concurrently: every rating stored exactly once, quota
 
 let server: StudyServer;
 let studyDir: string;
+// node:test's `after` called inside `before` would run as soon as `before` ends; collect the removal here.
+const removals: (() => void)[] = [];
 before(async () => {
-  studyDir = await makeStudy(2);
+  studyDir = await makeStudy({ after: (removal) => removals.push(removal) }, 2);
   server = await startStudyServer({ studyDir, port: 0, log: () => {} });
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  for (const removal of removals) removal();
+});
 
 test('hostile and broken requests get 4xx and the server keeps serving', async () => {
   const alice = new ScriptedRater(server.url);

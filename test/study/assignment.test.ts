@@ -32,8 +32,8 @@ function rateAll(database: StudyDatabase, rater: string): number[] {
   }
 }
 
-test('quotas are filled exactly and no rater sees a pair twice', async () => {
-  const database = openStudyDatabase(await makeStudy(2, { ratersPerPair: 3, pairsPerRater: 10 }));
+test('quotas are filled exactly and no rater sees a pair twice', async (t) => {
+  const database = openStudyDatabase(await makeStudy(t, 2, { ratersPerPair: 3, pairsPerRater: 10 }));
   const seen: number[][] = [];
   for (let index = 0; index < 4; index++) seen.push(rateAll(database, createRater(database)));
   for (const pairs of seen) assert.equal(new Set(pairs).size, pairs.length);
@@ -58,8 +58,8 @@ test('quotas are filled exactly and no rater sees a pair twice', async () => {
   database.close();
 });
 
-test('reloading returns the open assignment; ratings are stored once', async () => {
-  const database = openStudyDatabase(await makeStudy(2));
+test('reloading returns the open assignment; ratings are stored once', async (t) => {
+  const database = openStudyDatabase(await makeStudy(t, 2));
   const rater = createRater(database);
   const other = createRater(database);
   const first = nextAssignment(database, rater);
@@ -96,8 +96,8 @@ test('reloading returns the open assignment; ratings are stored once', async () 
   database.close();
 });
 
-test('an unanswered assignment holds its place until it expires', async () => {
-  const database = openStudyDatabase(await makeStudy(1, { ratersPerPair: 1, pairsPerRater: 3 }));
+test('an unanswered assignment holds its place until it expires', async (t) => {
+  const database = openStudyDatabase(await makeStudy(t, 1, { ratersPerPair: 1, pairsPerRater: 3 }));
   const start = new Date('2030-01-01T00:00:00Z');
   const slow = createRater(database, { now: start });
   const held = nextAssignment(database, slow, { now: start });
@@ -136,8 +136,8 @@ test('an unanswered assignment holds its place until it expires', async () => {
   database.close();
 });
 
-test("control pairs show the same clip on both sides at the rater's control positions", async () => {
-  const database = openStudyDatabase(await makeStudy(2, { pairsPerRater: 4, controlsPerRater: 1 }));
+test("control pairs show the same clip on both sides at the rater's control positions", async (t) => {
+  const database = openStudyDatabase(await makeStudy(t, 2, { pairsPerRater: 4, controlsPerRater: 1 }));
   const rater = createRater(database);
   const slots = JSON.parse(
     (
@@ -168,7 +168,7 @@ test('raters interleaved at random: quotas never exceeded, and a rater finished 
   const random = seededRandom(11);
   let leftOverRuns = 0;
   for (let run = 0; run < 12; run++) {
-    const studyDir = await makeStudy(4, { ratersPerPair: 3, pairsPerRater: 6 });
+    const studyDir = await makeStudy(t, 4, { ratersPerPair: 3, pairsPerRater: 6 });
     const database = openStudyDatabase(studyDir);
     const raters = Array.from({ length: 6 }, () => createRater(database));
     const held = new Map<string, number>();

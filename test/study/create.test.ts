@@ -2,8 +2,7 @@
 // contents (opaque clip names, playable MP4 with picture and sound), and typed errors for bad input.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { V2meowError } from '../../src/errors.js';
@@ -18,7 +17,7 @@ import {
   selectPairs,
 } from '../../src/study/index.js';
 import { seededRandom } from '../../src/study/random.js';
-import { makeStudy, makeStudyInputs } from './fixture.js';
+import { makeStudy, makeStudyInputs, testDir } from './fixture.js';
 
 const videos = [
   { video: 'v1', systems: ['b', 'a', 'c'] },
@@ -38,11 +37,11 @@ test('all pairs per video in name order, and seeded samples of them', () => {
   assert.equal(selectPairs(videos, 99, seededRandom(1)).length, 4);
 });
 
-test('system arguments, genres files', () => {
+test('system arguments, genres files', (t) => {
   assert.deepEqual(parseSystemArgument('v2meow=out/v2meow'), { name: 'v2meow', dir: 'out/v2meow' });
   assert.throws(() => parseSystemArgument('nodir'), V2meowError);
   assert.throws(() => parseSystemArgument('../x=dir'), V2meowError);
-  const dir = mkdtempSync(join(tmpdir(), 'v2meow-genres-'));
+  const dir = testDir(t, 'v2meow-genres-');
   writeFileSync(join(dir, 'g.csv'), 'video,genre\nclip0,jazz\nclip1, rock \n');
   assert.deepEqual(
     [...readGenres(join(dir, 'g.csv'))],
@@ -58,8 +57,8 @@ test('system arguments, genres files', () => {
   );
 });
 
-test('matching by file name warns about gaps and leaves out videos with one soundtrack', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'v2meow-match-'));
+test('matching by file name warns about gaps and leaves out videos with one soundtrack', (t) => {
+  const dir = testDir(t, 'v2meow-match-');
   const { videosDir, systemDirs } = makeStudyInputs(dir, 2);
   rmSync(join(systemDirs.lowpass!, 'clip1.wav'));
   rmSync(join(systemDirs.other!, 'clip1.wav'));
@@ -92,8 +91,8 @@ test('matching by file name warns about gaps and leaves out videos with one soun
   );
 });
 
-test('the study folder holds the database and one playable clip per (video, system) under opaque names', async () => {
-  const studyDir = await makeStudy(2);
+test('the study folder holds the database and one playable clip per (video, system) under opaque names', async (t) => {
+  const studyDir = await makeStudy(t, 2);
   const files = readdirSync(join(studyDir, 'media')).sort();
   assert.equal(files.length, 6);
   for (const file of files) assert.match(file, /^[0-9a-f]{16}\.mp4$/);
@@ -115,8 +114,8 @@ test('the study folder holds the database and one playable clip per (video, syst
   );
 });
 
-test('videos in codecs browsers cannot play are transcoded to H.264', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'v2meow-mpeg4-'));
+test('videos in codecs browsers cannot play are transcoded to H.264', async (t) => {
+  const dir = testDir(t, 'v2meow-mpeg4-');
   const { videosDir, systemDirs } = makeStudyInputs(dir, 1);
   rmSync(join(videosDir, 'clip0.mp4'));
   execFileSync('ffmpeg', [

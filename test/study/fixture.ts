@@ -1,7 +1,8 @@
 // Test fixture: tiny generated media (ffmpeg lavfi, ~1 s, 160x90) for study tests, and a ready-made study
-// folder built once per process and copied for each test that writes to it.
+// folder built once per process and copied for each test that writes to it. Every temp folder is removed:
+// a test's own folders when the test ends, the per-process templates when the process exits.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CreateStudyOptions, createStudy } from '../../src/study/index.js';
@@ -52,10 +53,32 @@ export function makeStudyInputs(
   return { videosDir, systemDirs };
 }
 
-const built = new Map<string, string>();
+/** Where a test registers work to do when it ends: a test's context `t`, or node:test's `{ after }`. */
+export interface Cleanup {
+  after(hook: () => void): void;
+}
 
-/** A study over `videoCount` generated videos and the three fixture systems, as a fresh copy in a temp dir. */
+/** A fresh folder under the system temp folder (`prefix` + random), removed when `cleanup`'s test ends. */
+export function testDir(cleanup: Cleanup, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanup.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Built study templates by options (key) -> folder; shared by the tests of one process. */
+const built = new Map<string, string>();
+/** The templates' temp folders, removed when the process exits (built or not). */
+const templateDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of templateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A study over `videoCount` generated videos and the three fixture systems, as a fresh copy in a temp folder
+ * that is removed when `cleanup`'s test ends.
+ */
 export async function makeStudy(
+  cleanup: Cleanup,
   videoCount: number,
   options: Partial<Omit<CreateStudyOptions, 'videosDir' | 'systems' | 'outputDir'>> = {},
 ): Promise<string> {
@@ -63,6 +86,7 @@ export async function makeStudy(
   let template = built.get(cacheKey);
   if (!template) {
     const dir = mkdtempSync(join(tmpdir(), 'v2meow-study-'));
+    templateDirs.push(dir);
     const { videosDir, systemDirs } = makeStudyInputs(dir, videoCount);
     template = join(dir, 'study');
     await createStudy({
@@ -73,7 +97,7 @@ export async function makeStudy(
     });
     built.set(cacheKey, template);
   }
-  const copy = join(mkdtempSync(join(tmpdir(), 'v2meow-study-copy-')), 'study');
+  const copy = join(testDir(cleanup, 'v2meow-study-copy-'), 'study');
   cpSync(template, copy, { recursive: true });
   return copy;
 }

@@ -2,8 +2,7 @@
 // excluded via control pairs, per-genre breakdown, Markdown, JSON and PNG plots through the CLI.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -17,7 +16,7 @@ import {
   submitRating,
 } from '../../src/study/index.js';
 import { repoRoot } from '../helpers.js';
-import { makeStudy } from './fixture.js';
+import { type Cleanup, makeStudy, testDir } from './fixture.js';
 
 /** Systems on screen for an assignment: [A, B]. */
 function sides(database: StudyDatabase, assignmentId: number): [string, string, boolean] {
@@ -39,8 +38,8 @@ function answerFor(screen: [string, string, boolean], system: string | null, str
   return answerFromScore(system === screen[0] ? -strength : strength);
 }
 
-async function seededStudy(): Promise<string> {
-  const studyDir = await makeStudy(2, {
+async function seededStudy(cleanup: Cleanup): Promise<string> {
+  const studyDir = await makeStudy(cleanup, 2, {
     ratersPerPair: 4,
     pairsPerRater: 7,
     controlsPerRater: 1,
@@ -79,8 +78,8 @@ async function seededStudy(): Promise<string> {
 const close = (actual: number, expected: number) =>
   assert.ok(Math.abs(actual - expected) < 1e-4, `${actual} != ${expected}`);
 
-test('report on known ratings: shares, win rates, exact intervals, careless raters left out', async () => {
-  const studyDir = await seededStudy();
+test('report on known ratings: shares, win rates, exact intervals, careless raters left out', async (t) => {
+  const studyDir = await seededStudy(t);
   const database = openStudyDatabase(studyDir, { readonly: true });
   const report = buildReport(database);
   database.close();
@@ -129,9 +128,9 @@ test('report on known ratings: shares, win rates, exact intervals, careless rate
   );
 });
 
-test('study report CLI writes Markdown, JSON and the PNG plots', async () => {
-  const studyDir = await seededStudy();
-  const outputDir = mkdtempSync(join(tmpdir(), 'v2meow-report-'));
+test('study report CLI writes Markdown, JSON and the PNG plots', async (t) => {
+  const studyDir = await seededStudy(t);
+  const outputDir = testDir(t, 'v2meow-report-');
   const cli = join(repoRoot, 'bin', 'v2meow.js');
   execFileSync(
     process.execPath,
