@@ -5,9 +5,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
+import { createRandom, mixSeed, randomInt, shuffleInPlace } from '../util/random.js';
 import { bytesPerSample, type CorpusIndex, readCorpusIndex, type SplitName } from './corpusFormat.js';
 import { pcm16ToFloat } from './pcm16.js';
-import { createRandom, mixSeed, randomInt, shuffleInPlace } from '../util/random.js';
 
 /** Where one segment lives and what it is. */
 export interface SegmentLocation {

@@ -4,8 +4,8 @@
 // Rendered with fluidsynth they add percussive, rhythmic and harmonic material of many GM timbres.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeMidiFile, type MidiNote, type MidiPiece, ticksPerQuarter } from './midiFile.js';
 import { createRandom, type RandomSource } from '../util/random.js';
+import { encodeMidiFile, type MidiNote, type MidiPiece, ticksPerQuarter } from './midiFile.js';
 import { writeFileAtomic } from './staging.js';
 
 const majorScale = [0, 2, 4, 5, 7, 9, 11];

@@ -3,6 +3,7 @@
 // and writes fixed-size shard files `<split>-<nnnnn>.pcm16` (temp file + rename each).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRandom, mixSeed, shuffleInPlace } from '../util/random.js';
 import {
   bytesPerSample,
   type CorpusSettings,
@@ -10,7 +11,6 @@ import {
   type SplitName,
   splitNames,
 } from './corpusFormat.js';
-import { createRandom, mixSeed, shuffleInPlace } from '../util/random.js';
 import { stagedPcmPath, writeFileAtomic } from './staging.js';
 
 /** A staged source as phase 2 needs it. */

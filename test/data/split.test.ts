@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { floatToPcm16, pcm16ToFloat, rmsDb } from '../../src/data/pcm16.js';
-import { createRandom, mixSeed, shuffleInPlace } from '../../src/util/random.js';
 import { assignSplit, hashUnit, parseSplit } from '../../src/data/split.js';
 import type { V2meowError } from '../../src/errors.js';
+import { createRandom, mixSeed, shuffleInPlace } from '../../src/util/random.js';
 
 test('assignSplit depends only on path and seed, and follows the fractions', () => {
   const fractions = { train: 0.9, validation: 0.05, test: 0.05 };
