@@ -77,6 +77,47 @@ export function melL1(a: Tensor, b: Tensor, o: MelOptions = evalMelOptions): Ten
   return tidy(() => F.l1Loss(logMel(a, o), logMel(b, o)));
 }
 
+/**
+ * YAMNet's own frontend (its published params: 25 ms periodic-Hann window = 400 samples, hop 160, 512-point FFT,
+ * no centring, |X| unscaled, 64 HTK mels 125-7500 Hz peaking at 1, ln(mel + 0.001)) of wave [B, N] at 16 kHz
+ * -> [B, 64, 1 + (N - 400) / 160]. Its floor sits about 40 dB below evalMelOptions' clamp, so it sees the quiet detail
+ * (soft passages, the top octaves) that the evaluation's mel-L1 clamps away but the embedding hears.
+ */
+export function yamnetLogMel(wave: Tensor): Tensor {
+  return tidy(() => {
+    let filters = filterCache.get('yamnet');
+    if (!filters) {
+      const bank = melFilterBank({
+        sampleRateHz: 16000,
+        fftSize: 512,
+        numMels: 64,
+        minHz: 125,
+        maxHz: 7500,
+        scale: 'htk',
+        norm: 'none',
+      });
+      filters = tensor(bank, [64, 257]).keep();
+      filterCache.set('yamnet', filters);
+    }
+    // TensorFlow frames 400 samples and zero-pads each to 512 at the end; libtorch centres a 400-sample window
+    // in a 512-sample frame. 56 zeros on both sides of the signal put the two on the same samples.
+    const spec = F.stft(F.pad(wave, [56, 56]), {
+      nFft: 512,
+      hopSamples: 160,
+      winSamples: 400,
+      window: hann(400),
+      center: false,
+    });
+    const magnitude = spec.viewAsReal().square().sum(-1).add(1e-10).sqrt();
+    return filters.matmul(magnitude).add(0.001).log();
+  });
+}
+
+/** mean |yamnetLogMel(a) - yamnetLogMel(b)|; a, b [B, N] at 16 kHz. Scalar tensor. */
+export function yamnetMelL1(a: Tensor, b: Tensor): Tensor {
+  return tidy(() => F.l1Loss(yamnetLogMel(a), yamnetLogMel(b)));
+}
+
 /** Multi-scale spectral loss: sum over FFT sizes of mean |S_a - S_b| + mean |ln S_a - ln S_b|. a, b [B, N]. */
 export function multiScaleStftLoss(
   a: Tensor,

@@ -14,6 +14,8 @@ export interface CodecLogRecord {
   stft: number;
   mel: number;
   commit: number;
+  /** MusiCNN frame-feature distance, when that loss is on. */
+  musicnn?: number;
   /** Standard deviation of the encoder latents (a collapse shows as a falling value). */
   latentStd: number;
   /** Distinct level-0 codes in the batch. */

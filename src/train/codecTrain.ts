@@ -5,7 +5,7 @@
 // and the best validation model kept apart.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { melL1, multiScaleStftLoss } from '../codec/losses.js';
+import { melL1, multiScaleStftLoss, yamnetMelL1 } from '../codec/losses.js';
 import {
   type CodecPreset,
   createCodec,
@@ -14,9 +14,19 @@ import {
   saveCodec,
 } from '../codec/soundstream.js';
 import { CorpusReader } from '../data/corpusReader.js';
-import { AdamW, clipGradNorm, manualSeed, noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
+import {
+  AdamW,
+  clipGradNorm,
+  manualSeed,
+  noGrad,
+  type Tensor,
+  tensor,
+  tidy,
+  warmupConstant,
+} from '../torch/index.js';
 import { initFromLyra, initQuantizerByKMeans } from './codecInit.js';
 import { appendLog, type CodecLogRecord, readLog, writeLossPlot } from './codecLog.js';
+import { MusicnnFeatureLoss } from './musicnnFeatureLoss.js';
 
 export interface CodecTrainOptions {
   /** Corpus folder (data/corpus). */
@@ -26,10 +36,14 @@ export interface CodecTrainOptions {
   readonly preset: CodecPreset;
   /** Start from Lyra's encoder/decoder (preset 'default' only). */
   readonly fromLyra: boolean;
+  /** Start from this codec file's weights (no k-means, no Lyra) instead; a checkpoint in outDir wins. */
+  readonly initFrom?: string;
   readonly batchSize: number;
   /** Seconds per training crop. */
   readonly cropSeconds: number;
   readonly learningRate: number;
+  /** Linear learning-rate warmup over this many steps from the start of training (0: none). */
+  readonly warmupSteps: number;
   /** Steps that train the decoder only (encoder and codebooks' inputs fixed), before training both. */
   readonly decoderOnlySteps: number;
   /** Stop after this many steps in total. */
@@ -39,6 +53,10 @@ export interface CodecTrainOptions {
   readonly commitWeight: number;
   readonly melWeight: number;
   readonly stftWeight: number;
+  /** Weight of the L1 distance of YAMNet-frontend log-mels (yamnetMelL1); 0 leaves it out. */
+  readonly yamnetMelWeight: number;
+  /** Weight of the MusiCNN frame-feature distance (MusicnnFeatureLoss); 0 leaves it out. */
+  readonly musicnnWeight: number;
   /** Probability that a batch uses a random number of levels (quantizer dropout). */
   readonly levelDropout: number;
   readonly checkpointMinutes: number;
@@ -60,12 +78,15 @@ export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'ou
   batchSize: 8,
   cropSeconds: 1,
   learningRate: 1e-4,
+  warmupSteps: 0,
   decoderOnlySteps: 300,
   maxSteps: 100000,
   maxMinutes: 24 * 60,
   commitWeight: 0.01,
   melWeight: 1,
   stftWeight: 1,
+  yamnetMelWeight: 0,
+  musicnnWeight: 0,
   levelDropout: 0.5,
   checkpointMinutes: 4,
   validateEvery: 100,
@@ -146,6 +167,11 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         : Number.POSITIVE_INFINITY;
     optimizerState = loaded.rest;
     log(`resumed from ${checkpointPath} at step ${step}`);
+  } else if (o.initFrom) {
+    const start = loadCodec(o.initFrom);
+    for (const t of start.rest.values()) t.dispose();
+    codec = start.codec;
+    log(`starting from the weights of ${o.initFrom}`);
   } else {
     codec = createCodec(o.preset);
     if (o.fromLyra) {
@@ -173,6 +199,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     optimizer.loadStateDict(optimizerState, step);
     for (const t of optimizerState.values()) t.dispose();
   }
+  const musicnnLoss =
+    o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
+  const schedule = warmupConstant(o.learningRate, o.warmupSteps);
   const validation = validationSet(corpus, o.validationSegments);
   const batches = corpus.batches('train', { batchSize: o.batchSize, seed: o.seed + step, cropSamples });
   const runStart = Date.now();
@@ -182,15 +211,20 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     corpus: o.corpusDir,
     recipe: {
       fromLyra: o.fromLyra,
+      initFrom: o.initFrom,
       batchSize: o.batchSize,
       cropSeconds: o.cropSeconds,
       learningRate: o.learningRate,
+      warmupSteps: o.warmupSteps,
       decoderOnlySteps: o.decoderOnlySteps,
       commitWeight: o.commitWeight,
       melWeight: o.melWeight,
       stftWeight: o.stftWeight,
+      yamnetMelWeight: o.yamnetMelWeight,
+      musicnnWeight: o.musicnnWeight,
       levelDropout: o.levelDropout,
       kmeansSegments: o.kmeansSegments,
+      kmeansIterations: o.kmeansIterations,
     },
     steps: step,
     bestValidationMelL1: bestMel,
@@ -221,11 +255,14 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
       const stft = multiScaleStftLoss(y, wave);
       const mel = melL1(y, wave);
       let loss = stft.mul(o.stftWeight).add(mel.mul(o.melWeight));
+      if (o.yamnetMelWeight > 0) loss = loss.add(yamnetMelL1(y, wave).mul(o.yamnetMelWeight));
+      const musicnn = musicnnLoss?.distance(y, wave);
+      if (musicnn) loss = loss.add(musicnn.mul(o.musicnnWeight));
       if (!decoderOnly) loss = loss.add(q.commitLoss.mul(o.commitWeight));
       optimizer.zeroGrad();
       loss.backward();
       const gradNorm = clipGradNorm(codec.parameters(), 10);
-      optimizer.stepWith();
+      optimizer.stepWith(schedule(step));
       const level0 = q.codes.select(1, 0).flatten().toArray();
       return {
         step: step + 1,
@@ -236,6 +273,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         stft: stft.item(),
         mel: mel.item(),
         commit: q.commitLoss.item(),
+        ...(musicnn ? { musicnn: musicnn.item() } : {}),
         latentStd: latents.detach().var().sqrt().item(),
         distinctCodes: new Set(level0).size,
         gradNorm,
@@ -268,6 +306,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
   }
   await checkpoint();
   optimizer.dispose();
+  musicnnLoss?.dispose();
   codec.dispose();
   corpus.close();
   return step;

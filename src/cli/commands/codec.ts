@@ -16,8 +16,10 @@ const usage = `usage:
                     [--json] [--no-opus] [--no-lyra] [--no-yamnet]
   v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
-                     [--crop-seconds 1] [--lr 1e-4] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
-                     [--commit 0.01] [--level-dropout 0.5] [--checkpoint-minutes 4] [--validate-every 100]
+                     [--crop-seconds 1] [--lr 1e-4] [--warmup 0] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
+                     [--commit 0.01] [--yamnet-mel 0] [--musicnn 0] [--level-dropout 0.5] [--init CODEC_FILE]
+                     [--kmeans-segments 600] [--kmeans-iterations 8] [--checkpoint-minutes 4]
+                     [--validate-every 100]
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
@@ -26,6 +28,9 @@ eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance,
         Clips: --seconds from --start of each file; --corpus adds evenly spread test-split segments.
 export  A checkpoint -> OUT_DIR/codec.safetensors (codec only) + codec.json (corpus, recipe, steps, commit).
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
+        It starts from Lyra's encoder/decoder with a k-means RVQ (--max-steps 0 writes just that), or from
+        --init's weights. Loss: multi-scale STFT + mel-L1 + --commit x commitment, plus --musicnn x MusiCNN
+        frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1 when set; --warmup ramps the lr.
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 function number(value: string | undefined, name: string, fallback: number): number {
@@ -116,14 +121,19 @@ async function train(args: string[]): Promise<number> {
       batch: { type: 'string' },
       'crop-seconds': { type: 'string' },
       lr: { type: 'string' },
+      warmup: { type: 'string' },
       'decoder-steps': { type: 'string' },
       'max-steps': { type: 'string' },
       'max-minutes': { type: 'string' },
       commit: { type: 'string' },
+      'yamnet-mel': { type: 'string' },
+      musicnn: { type: 'string' },
+      init: { type: 'string' },
       'level-dropout': { type: 'string' },
       'checkpoint-minutes': { type: 'string' },
       'validate-every': { type: 'string' },
       'kmeans-segments': { type: 'string' },
+      'kmeans-iterations': { type: 'string' },
     },
   });
   if (!values.corpus || !values.out) throw new UsageError(usage);
@@ -136,18 +146,23 @@ async function train(args: string[]): Promise<number> {
     corpusDir: values.corpus,
     outDir: values.out,
     preset,
-    fromLyra: preset === 'default' && !values['no-lyra-init'],
+    fromLyra: preset === 'default' && !values['no-lyra-init'] && !values.init,
+    initFrom: values.init,
     batchSize: number(values.batch, '--batch', d.batchSize),
     cropSeconds: number(values['crop-seconds'], '--crop-seconds', d.cropSeconds),
     learningRate: number(values.lr, '--lr', d.learningRate),
+    warmupSteps: number(values.warmup, '--warmup', d.warmupSteps),
     decoderOnlySteps: number(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps),
     maxSteps: number(values['max-steps'], '--max-steps', d.maxSteps),
     maxMinutes: number(values['max-minutes'], '--max-minutes', d.maxMinutes),
     commitWeight: number(values.commit, '--commit', d.commitWeight),
+    yamnetMelWeight: number(values['yamnet-mel'], '--yamnet-mel', d.yamnetMelWeight),
+    musicnnWeight: number(values.musicnn, '--musicnn', d.musicnnWeight),
     levelDropout: number(values['level-dropout'], '--level-dropout', d.levelDropout),
     checkpointMinutes: number(values['checkpoint-minutes'], '--checkpoint-minutes', d.checkpointMinutes),
     validateEvery: number(values['validate-every'], '--validate-every', d.validateEvery),
     kmeansSegments: number(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments),
+    kmeansIterations: number(values['kmeans-iterations'], '--kmeans-iterations', d.kmeansIterations),
     provenance: { command: `v2meow codec train ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
   });
   process.stderr.write(`training stopped at step ${steps}\n`);
