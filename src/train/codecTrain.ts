@@ -231,7 +231,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     melDefinitionVersion,
     savedAt: new Date().toISOString(),
   });
-  /** Writes the checkpoint now; the loss plot is drawn in the background (awaited at the end). */
+  /** Writes the checkpoint, then redraws the loss plot. */
   const checkpoint = (): Promise<void> => {
     saveAtomically(checkpointPath, (tmp) => saveCodec(tmp, codec, provenance(), optimizer.stateDict()));
     lastCheckpoint = Date.now();
@@ -239,7 +239,17 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     return writeLossPlot(readLog(logPath), join(o.outDir, 'loss.png')).catch((e) => log(`plot failed: ${e}`));
   };
 
-  while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000) {
+  // SIGINT / SIGTERM end the run after the current step, with a checkpoint. The loop yields to the event
+  // loop once per step, so that signals are seen and the loss plot (an async PNG encode) gets written.
+  let stopSignal: string | null = null;
+  const onSignal = (signal: string) => {
+    stopSignal = signal;
+    log(`${signal}: stopping after this step`);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000 && !stopSignal) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stopSignal) break;
     const batch = batches.next().value;
     const decoderOnly = step < o.decoderOnlySteps;
     const numLevels =
@@ -302,8 +312,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         `step ${step} [${record.phase}] loss ${record.loss.toFixed(4)} mel ${record.mel.toFixed(4)} commit ${record.commit.toFixed(4)} ` +
           `std ${record.latentStd.toFixed(3)} codes ${record.distinctCodes} levels ${numLevels} ${record.seconds.toFixed(2)} s/step`,
       );
-    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) void checkpoint();
+    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) await checkpoint();
   }
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   await checkpoint();
   optimizer.dispose();
   musicnnLoss?.dispose();

@@ -1,7 +1,7 @@
 // `v2meow codec encode|decode|eval` end to end with a saved debug codec, and a short training run (debug
 // preset on a small generated corpus) that checkpoints, logs, plots and resumes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,7 @@ describe('v2meow codec', () => {
 });
 
 describe('codec training (debug preset)', slow, () => {
-  test('trains a few steps, checkpoints, logs, plots, resumes at the saved step, and exports', async () => {
+  test('trains a few steps, checkpoints, logs, plots, resumes at the saved step, exports, and stops cleanly on SIGTERM', async () => {
     // A small corpus of 16 kHz chords, built here so that the test runs on a clean clone.
     const root = mkdtempSync(join(tmpdir(), 'v2meow-codec-train-'));
     const sources = join(root, 'chords');
@@ -149,6 +149,30 @@ describe('codec training (debug preset)', slow, () => {
     assert.equal(exported.rest.size, 0, 'the exported codec carries no optimizer state');
     assert.equal(exported.provenance.steps, 5);
     exported.codec.dispose();
+
+    // SIGTERM mid-run: the CLI finishes the step, checkpoints at it, draws the plot and exits 0.
+    const signalled = join(root, 'signalled');
+    const child = spawn(
+      process.execPath,
+      [cli, 'codec', 'train', '--corpus', corpus, '--out', signalled, '--preset', 'debug', '--batch', '2'],
+      { env: { ...process.env, V2MEOW_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    while (child.exitCode === null && readLog(join(signalled, 'log.jsonl')).length < 3)
+      await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /SIGTERM: stopping after this step/);
+    const last = readLog(join(signalled, 'log.jsonl')).at(-1)!.step;
+    const saved = loadCodec(join(signalled, 'checkpoint.safetensors'));
+    assert.equal(saved.provenance.steps, last);
+    saved.codec.dispose();
+    for (const t of saved.rest.values()) t.dispose();
+    assert.ok(existsSync(join(signalled, 'loss.png')));
     rmSync(root, { recursive: true, force: true });
   });
 });
