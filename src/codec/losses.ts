@@ -80,8 +80,7 @@ export function melL1(a: Tensor, b: Tensor, o: MelOptions = evalMelOptions): Ten
 /**
  * YAMNet's own frontend (its published params: 25 ms periodic-Hann window = 400 samples, hop 160, 512-point FFT,
  * no centring, |X| unscaled, 64 HTK mels 125-7500 Hz peaking at 1, ln(mel + 0.001)) of wave [B, N] at 16 kHz
- * -> [B, 64, 1 + (N - 400) / 160]. Its floor sits about 40 dB below evalMelOptions' clamp, so it sees the quiet detail
- * (soft passages, the top octaves) that the evaluation's mel-L1 clamps away but the embedding hears.
+ * -> [B, 64, 1 + (N - 400) / 160]: a training term on exactly what the YAMNet embedding sees.
  */
 export function yamnetLogMel(wave: Tensor): Tensor {
   return tidy(() => {

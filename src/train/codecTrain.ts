@@ -1,6 +1,7 @@
 // Training loop of the music codec (issue 7's recipe): start from Lyra's encoder/decoder with a k-means RVQ,
-// fine-tune on the music corpus with multi-scale STFT + mel reconstruction losses, a small commitment loss,
-// EMA codebooks with dead-code restarts and quantizer dropout; the decoder alone first, then both.
+// fine-tune on the music corpus with multi-scale STFT + mel reconstruction losses, a small commitment loss, a
+// MusiCNN frame-feature distance, EMA codebooks with dead-code restarts and quantizer dropout, at a low
+// learning rate after a warmup (the defaults are the recipe of the committed codec: docs/codec.md).
 // Checkpoints (codec + optimizer + step) every few minutes, resume from them, a JSON-lines log, a loss plot,
 // and the best validation model kept apart.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -75,24 +76,24 @@ export interface CodecTrainOptions {
 export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'outDir'> = {
   preset: 'default',
   fromLyra: true,
-  batchSize: 8,
+  batchSize: 16,
   cropSeconds: 1,
-  learningRate: 1e-4,
-  warmupSteps: 0,
-  decoderOnlySteps: 300,
+  learningRate: 5e-5,
+  warmupSteps: 100,
+  decoderOnlySteps: 0,
   maxSteps: 100000,
   maxMinutes: 24 * 60,
   commitWeight: 0.01,
   melWeight: 1,
   stftWeight: 1,
   yamnetMelWeight: 0,
-  musicnnWeight: 0,
+  musicnnWeight: 1,
   levelDropout: 0.5,
   checkpointMinutes: 4,
   validateEvery: 100,
   validationSegments: 16,
-  kmeansSegments: 600,
-  kmeansIterations: 8,
+  kmeansSegments: 3000,
+  kmeansIterations: 12,
   seed: 0,
 };
 

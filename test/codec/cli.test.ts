@@ -154,7 +154,10 @@ describe('codec training (debug preset)', slow, () => {
     const signalled = join(root, 'signalled');
     const child = spawn(
       process.execPath,
-      [cli, 'codec', 'train', '--corpus', corpus, '--out', signalled, '--preset', 'debug', '--batch', '2'],
+      [
+        ...[cli, 'codec', 'train', '--corpus', corpus, '--out', signalled, '--preset', 'debug'],
+        ...['--batch', '2', '--kmeans-segments', '8', '--kmeans-iterations', '2', '--validate-every', '2'],
+      ],
       { env: { ...process.env, V2MEOW_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

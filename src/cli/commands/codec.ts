@@ -16,9 +16,9 @@ const usage = `usage:
                     [--json] [--no-opus] [--no-lyra] [--no-yamnet]
   v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
-                     [--crop-seconds 1] [--lr 1e-4] [--warmup 0] [--decoder-steps 300] [--max-steps N] [--max-minutes M]
-                     [--commit 0.01] [--yamnet-mel 0] [--musicnn 0] [--level-dropout 0.5] [--init CODEC_FILE]
-                     [--kmeans-segments 600] [--kmeans-iterations 8] [--checkpoint-minutes 4]
+                     [--crop-seconds 1] [--lr 5e-5] [--warmup 100] [--decoder-steps 0] [--max-steps N] [--max-minutes M]
+                     [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
+                     [--kmeans-segments 3000] [--kmeans-iterations 12] [--checkpoint-minutes 4]
                      [--validate-every 100]
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
@@ -30,7 +30,8 @@ export  A checkpoint -> OUT_DIR/codec.safetensors (codec only) + codec.json (cor
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
         It starts from Lyra's encoder/decoder with a k-means RVQ (--max-steps 0 writes just that), or from
         --init's weights. Loss: multi-scale STFT + mel-L1 + --commit x commitment, plus --musicnn x MusiCNN
-        frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1 when set; --warmup ramps the lr.
+        frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1; --warmup ramps the lr. The
+        defaults are the recipe of the committed codec (docs/codec.md).
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 function number(value: string | undefined, name: string, fallback: number): number {
