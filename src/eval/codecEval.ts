@@ -35,7 +35,7 @@ export interface CodecEvalReport {
   readonly clips: Record<string, Record<string, CodecScores>>;
   /** System -> mean over clips. */
   readonly mean: Record<string, CodecScores>;
-  /** Group ('files', 'corpus:test') -> system -> mean over that group's clips. */
+  /** Group ('files', 'corpus:test' or another split) -> system -> mean over that group's clips. */
   readonly groupMeans: Record<string, Record<string, CodecScores>>;
 }
 
@@ -50,22 +50,28 @@ export interface CodecEvalOptions {
   readonly opus: boolean;
   readonly lyra: boolean;
   readonly yamnet: boolean;
-  /** Also evaluate this many segments of the corpus test split (spread evenly), as clips 'corpus:test:N'. */
+  /** Also evaluate this many segments of a corpus split (spread evenly), as clips 'corpus:<split>:N'. */
   readonly corpusDir?: string;
   readonly corpusSegments?: number;
+  /** The split those segments come from: 'test' (default), or 'validation' for model selection. */
+  readonly corpusSplit?: 'test' | 'validation';
   readonly progress?: (message: string) => void;
 }
 
-/** Evenly spread segments of a corpus's test split, named 'corpus:test:<index>'. */
-function corpusTestClips(dir: string, count: number): { name: string; wave: Float32Array }[] {
+/** Evenly spread segments of a corpus split, named 'corpus:<split>:<index>'. */
+function corpusClips(
+  dir: string,
+  split: 'test' | 'validation',
+  count: number,
+): { name: string; wave: Float32Array }[] {
   const corpus = CorpusReader.open(dir);
-  const all = corpus.segments('test');
+  const all = corpus.segments(split);
   const step = Math.max(1, Math.floor(all.length / count));
   const out: { name: string; wave: Float32Array }[] = [];
   for (let k = 0; k < count && k * step < all.length; k++) {
     const wave = new Float32Array(corpus.segmentSamples);
     corpus.readSegmentInto(all[k * step]!, wave);
-    out.push({ name: `corpus:test:${k * step}`, wave });
+    out.push({ name: `corpus:${split}:${k * step}`, wave });
   }
   corpus.close();
   return out;
@@ -126,9 +132,11 @@ export async function evaluateCodecs(
       return full.subarray(0, Math.min(full.length, Math.round(o.maxSeconds * ours.sampleRateHz)));
     },
   }));
-  if (o.corpusDir)
-    for (const clip of corpusTestClips(o.corpusDir, o.corpusSegments ?? 16))
-      inputs.push({ name: clip.name, group: 'corpus:test', load: async () => clip.wave });
+  if (o.corpusDir) {
+    const split = o.corpusSplit ?? 'test';
+    for (const clip of corpusClips(o.corpusDir, split, o.corpusSegments ?? 16))
+      inputs.push({ name: clip.name, group: `corpus:${split}`, load: async () => clip.wave });
+  }
   for (const { name: file, load } of inputs) {
     const wave = await load();
     const outputs = new Map<string, Float32Array>();

@@ -12,9 +12,10 @@ import { type Command, UsageError } from '../command.js';
 const usage = `usage:
   v2meow codec encode IN -o OUT.v2c [--codec FILE|lyra] [--levels K]
   v2meow codec decode IN.v2c -o OUT.wav [--codec FILE|lyra] [--levels K]
-  v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--start 0] [--corpus DIR [--corpus-segments 16]]
+  v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--start 0] [--corpus DIR [--corpus-segments 16]
+                    [--corpus-split test|validation]]
                     [--json] [--no-opus] [--no-lyra] [--no-yamnet]
-  v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json]
+  v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json] [--note TEXT]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
                      [--crop-seconds 1] [--lr 5e-5] [--warmup 100] [--decoder-steps 0] [--max-steps N] [--max-minutes M]
                      [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
@@ -25,7 +26,8 @@ encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
 eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance, SI-SDR and YAMNet-embedding
         cosine, beside Opus (ffmpeg libopus) at the same bitrates and Lyra v2 at 3.2 / 6 / 9.2 kbps.
-        Clips: --seconds from --start of each file; --corpus adds evenly spread test-split segments.
+        Clips: --seconds from --start of each file; --corpus adds evenly spread segments of a split (test;
+        validation for choosing among checkpoints).
 export  A checkpoint -> OUT_DIR/codec.safetensors (codec only) + codec.json (corpus, recipe, steps, commit).
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
         It starts from Lyra's encoder/decoder with a k-means RVQ (--max-steps 0 writes just that), or from
@@ -91,15 +93,20 @@ async function evaluate(args: string[]): Promise<number> {
       start: { type: 'string' },
       corpus: { type: 'string' },
       'corpus-segments': { type: 'string' },
+      'corpus-split': { type: 'string' },
     },
   });
   if (positionals.length === 0 && !values.corpus) throw new UsageError(usage);
+  const split = values['corpus-split'] ?? 'test';
+  if (split !== 'test' && split !== 'validation')
+    throw new UsageError(`--corpus-split: test or validation, got '${split}'`);
   const report = await evaluateCodecs(positionals, {
     codecPath: values.codec,
     maxSeconds: number(values.seconds, '--seconds', 20),
     startSec: number(values.start, '--start', 0),
     corpusDir: values.corpus,
     corpusSegments: number(values['corpus-segments'], '--corpus-segments', 16),
+    corpusSplit: split,
     opus: !values['no-opus'],
     lyra: !values['no-lyra'],
     yamnet: !values['no-yamnet'],
@@ -174,7 +181,12 @@ async function exportWeights(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, corpus: { type: 'string' }, eval: { type: 'string' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      corpus: { type: 'string' },
+      eval: { type: 'string' },
+      note: { type: 'string' },
+    },
   });
   if (positionals.length !== 1 || !values.output || !values.corpus) throw new UsageError(usage);
   const evaluation = values.eval ? JSON.parse(readFileSync(values.eval, 'utf8')) : undefined;
@@ -182,15 +194,18 @@ async function exportWeights(args: string[]): Promise<number> {
     source: positionals[0]!,
     outDir: values.output,
     corpusDir: values.corpus,
-    extra: evaluation
-      ? {
-          evaluation: {
-            mean: evaluation.mean,
-            groupMeans: evaluation.groupMeans,
-            settings: evaluation.settings,
-          },
-        }
-      : {},
+    extra: {
+      ...(values.note ? { note: values.note } : {}),
+      ...(evaluation
+        ? {
+            evaluation: {
+              mean: evaluation.mean,
+              groupMeans: evaluation.groupMeans,
+              settings: evaluation.settings,
+            },
+          }
+        : {}),
+    },
   });
   process.stderr.write(`${values.output}: codec.safetensors + codec.json (step ${record.steps})\n`);
   return 0;
