@@ -76,9 +76,11 @@ export async function plotLossCurves(
   context.font = `12px ${plotFont()}`;
   context.textAlign = 'left';
   context.textBaseline = 'middle';
+  // The legend sits inside the top-right corner, as wide as its longest name.
+  const legendWidth = 26 + Math.max(...series.map((s) => context.measureText(s.name).width)) + 8;
   series.forEach((s, index) => {
     const y = area.top + 14 + 18 * index;
-    const x = area.left + area.width - 130;
+    const x = area.left + area.width - legendWidth;
     context.fillStyle = colours[index % colours.length]!;
     context.fillRect(x, y - 2, 20, 4);
     context.fillStyle = '#222222';
