@@ -9,6 +9,7 @@ import { noGrad } from '../torch/autograd.js';
 import { tensor } from '../torch/create.js';
 import * as F from '../torch/functional.js';
 import { tidy } from '../torch/scope.js';
+import type { Tensor } from '../torch/tensor.js';
 
 /** Sample rate the models were trained at (configuration.py SR). */
 export const musicnnSampleRateHz = 16000;
@@ -79,23 +80,32 @@ export function compressMel(power: number): number {
 export function musicnnLogMel(samples16k: Float32Array): MusicnnMel {
   const signal = samples16k.length > 0 ? samples16k : new Float32Array(1);
   const data = noGrad(() =>
-    tidy(() => {
-      const spectrum = F.stft(tensor(signal), {
-        nFft: musicnnFftSize,
-        hopSamples: musicnnHopSamples,
-        window: F.window('hann', musicnnFftSize, true),
-        center: true,
-        padMode: signal.length > musicnnFftSize / 2 ? 'reflect' : 'constant',
-      }); // complex [bins, frames]
-      const power = spectrum.abs().square();
-      const bank = tensor(musicnnMelFilterBank(), [musicnnNumMels, musicnnFftSize / 2 + 1]);
-      const mel = bank.matmul(power).t(); // [frames, mels]
-      // numpy's astype(np.float16): round to nearest even; saturate instead of overflowing to inf.
-      const half = mel.clamp(0, float16Max).cast('float16').cast('float32');
-      return half.mul(10000).add(1).log10().contiguous().data() as Float32Array;
-    }),
+    tidy(() => musicnnLogMelTensor(tensor(signal), { float16: true }).contiguous().data() as Float32Array),
   );
   return { numFrames: data.length / musicnnNumMels, numMels: musicnnNumMels, data };
+}
+
+/**
+ * The same log-mel on a tensor: wave [N] or [B, N] -> [frames, mels] or [B, frames, mels]. With `float16`
+ * the mel power is rounded as the reference does (numpy's astype(np.float16), saturating instead of
+ * overflowing); without it the result is differentiable (the codec's MusiCNN feature loss).
+ */
+export function musicnnLogMelTensor(wave: Tensor, o: { float16: boolean }): Tensor {
+  return tidy(() => {
+    const samples = wave.size(-1);
+    const spectrum = F.stft(wave, {
+      nFft: musicnnFftSize,
+      hopSamples: musicnnHopSamples,
+      window: F.window('hann', musicnnFftSize, true),
+      center: true,
+      padMode: samples > musicnnFftSize / 2 ? 'reflect' : 'constant',
+    }); // complex [B?, bins, frames]
+    const power = spectrum.viewAsReal().square().sum(-1);
+    const bank = tensor(musicnnMelFilterBank(), [musicnnNumMels, musicnnFftSize / 2 + 1]);
+    const mel = bank.matmul(power).transpose(-2, -1); // [B?, frames, mels]
+    const rounded = o.float16 ? mel.clamp(0, float16Max).cast('float16').cast('float32') : mel;
+    return rounded.mul(10000).add(1).log10();
+  });
 }
 
 /**
