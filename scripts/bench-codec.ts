@@ -2,8 +2,8 @@
 // encoder/decoder layout) and of Lyra v2 (46 x 16) on 10 s of the Brahms clip, whole-clip and streaming
 // (decoder fed 10 frames = 0.2 s at a time). Engine threads: V2MEOW_THREADS or one per core. Goals: decode
 // >= 20x real time on 2 cores (issue 7), Lyra encode + decode >= 20x (issue 4). Beside the wall clock it
-// prints the factor per CPU-second of this process (what two free cores give is about twice that with 2
-// threads): the machine is shared, and the wall clock moves with the other jobs on it.
+// prints the factor per CPU-second of this process: the machine is shared, and the wall clock moves with the
+// other jobs on it.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultCodecPath } from '../src/codec/files.js';
