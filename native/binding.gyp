@@ -8,6 +8,7 @@
         "src/ops_math.cc",
         "src/ops_nn.cc",
         "src/optim.cc",
+        "src/ops_fused.cc",
         "src/allocator.cc"
       ],
       "include_dirs": [

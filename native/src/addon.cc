@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMath(env, exports);
   RegisterNN(env, exports);
   RegisterOptim(env, exports);
+  RegisterFused(env, exports);
   RegisterAllocator(env, exports);
   return exports;
 }

@@ -216,3 +216,69 @@ export function l1Loss(a: Tensor, b: Tensor, reduction: Reduction = 'mean'): Ten
 export function bceWithLogits(logits: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   return wrap(native.bceWithLogits(logits.handle, target.handle, reduction));
 }
+
+/** Inputs of one fused pre-norm Transformer layer step (see transformerLayerStep). */
+/**
+ * A layer's weights repacked for decoding (query/key/value stacked, scale folded in, [in, out] layout), owned
+ * by the layer that uses it. It repacks itself when a weight is replaced or changed in place; release() frees
+ * the copy.
+ */
+export interface LayerPlan {
+  release(): void;
+}
+export function layerPlan(): LayerPlan {
+  const Plan = native.LayerPlan as unknown as new () => LayerPlan;
+  return new Plan();
+}
+
+export interface LayerStepInputs {
+  /** Layer tensors: self norm w, b; q, k, v, o weights and biases; feed norm w, b; up w, b; down w, b; then,
+   * with memory, cross norm w, b and cross q, k, v, o weights and biases (16 or 26 tensors). */
+  weights: Tensor[];
+  plan: LayerPlan;
+  numHeads: number;
+  eps: number;
+  /** Self-attention key/value buffers [B, H, max, headDim]; positions 0..past-1 hold earlier steps. */
+  selfKeys: Tensor;
+  selfValues: Tensor;
+  past: number;
+  /** Added to the self-attention logits, broadcastable to [B, H, T, past + T]. */
+  bias?: Tensor | null;
+  /** Boolean, true = blocked, broadcastable to [B, H, T, past + T]. */
+  mask?: Tensor | null;
+  /** Encoder output [B, S, D] for cross-attention, with its cross key/value buffers [B, H, >= S, headDim]. */
+  memory?: Tensor | null;
+  memoryMask?: Tensor | null;
+  crossKeys?: Tensor | null;
+  crossValues?: Tensor | null;
+  /** false: project memory into the cross buffers first (the first step of a generation). */
+  crossFilled?: boolean;
+}
+
+/**
+ * One pre-norm Transformer layer (self-attention with a KV cache, optional cross-attention, GELU feed-forward)
+ * on x [B, T, D] in a single native call, for incremental decoding with gradients off. Writes this step's keys
+ * and values into the buffers at past..past+T-1 (and the cross buffers when not yet filled); the caller
+ * records the new lengths.
+ */
+export function transformerLayerStep(x: Tensor, o: LayerStepInputs): Tensor {
+  return wrap(
+    native.transformerLayerStep(
+      x.handle,
+      o.weights.map((w) => w.handle),
+      o.plan,
+      o.numHeads,
+      o.eps,
+      o.selfKeys.handle,
+      o.selfValues.handle,
+      o.past,
+      opt(o.bias),
+      opt(o.mask),
+      opt(o.memory),
+      opt(o.memoryMask),
+      opt(o.crossKeys),
+      opt(o.crossValues),
+      o.crossFilled ?? false,
+    ),
+  );
+}

@@ -2,6 +2,7 @@
 // bias (Raffel et al. 2020, section 2.1): a learned scalar per head and log-spaced distance bucket, added to
 // the attention logits. V2Meow's stages are Transformers with relative positions (paper section 3).
 import { tensor, zeros } from '../create.js';
+import type { DType } from '../dtype.js';
 import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Embedding, Linear } from './layers.js';
@@ -20,17 +21,31 @@ export class KVCache {
   /** Appends k, v [B, H, T, headDim]; returns views of all cached positions [B, H, length, headDim]. */
   append(k: Tensor, v: Tensor): [Tensor, Tensor] {
     const [b, h, t, d] = k.shape as [number, number, number, number];
-    if (this.#keys === null) {
-      this.#keys = zeros([b, h, this.maxLength, d], { dtype: k.dtype }).keep();
-      this.#values = zeros([b, h, this.maxLength, d], { dtype: v.dtype }).keep();
-    }
-    if (this.length + t > this.maxLength) {
-      throw new Error(`KVCache: ${this.length + t} positions exceed maxLength ${this.maxLength}`);
-    }
-    this.#keys.narrow(2, this.length, t).copy_(k);
-    this.#values!.narrow(2, this.length, t).copy_(v);
+    const [keys, values] = this.buffers(b, h, d, k.dtype, t);
+    keys.narrow(2, this.length, t).copy_(k);
+    values.narrow(2, this.length, t).copy_(v);
     this.length += t;
-    return [this.#keys.narrow(2, 0, this.length), this.#values!.narrow(2, 0, this.length)];
+    return [keys.narrow(2, 0, this.length), values.narrow(2, 0, this.length)];
+  }
+
+  /**
+   * The whole [B, H, maxLength, headDim] buffers, allocated on first use, checked to have room for `adding`
+   * more positions. The fused layer step (TransformerLayer) writes into them and then calls advance().
+   */
+  buffers(b: number, h: number, d: number, dtype: DType, adding: number): [Tensor, Tensor] {
+    if (this.#keys === null) {
+      this.#keys = zeros([b, h, this.maxLength, d], { dtype }).keep();
+      this.#values = zeros([b, h, this.maxLength, d], { dtype }).keep();
+    }
+    if (this.length + adding > this.maxLength) {
+      throw new Error(`KVCache: ${this.length + adding} positions exceed maxLength ${this.maxLength}`);
+    }
+    return [this.#keys, this.#values!];
+  }
+
+  /** Records `t` positions written directly into buffers(). */
+  advance(t: number): void {
+    this.length += t;
   }
 
   /** Cached views without appending (for cross-attention computed once). */
@@ -99,7 +114,8 @@ export class MultiHeadAttention extends Module {
       v = this.heads(this.value.forward(context));
       if (o.cache) [k, v] = o.cache.append(k, v);
     }
-    let logits = q.matmul(k.transpose(2, 3)).mul(1 / Math.sqrt(this.headDim));
+    // scaling q ([.., Tq, headDim]) costs less than scaling the [.., Tq, Tk] logits
+    let logits = q.mul(1 / Math.sqrt(this.headDim)).matmul(k.transpose(2, 3));
     if (o.bias) logits = logits.add(o.bias);
     if (o.mask) logits = logits.maskedFill(o.mask, Number.NEGATIVE_INFINITY);
     let weights = logits.softmax(-1);

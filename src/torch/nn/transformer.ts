@@ -1,6 +1,8 @@
 // Pre-norm Transformer layers and stacks (encoder, decoder with optional cross-attention) with shared T5
 // relative position biases. The three V2Meow stages (src/models/) are built from these.
+import { isGradEnabled } from '../autograd.js';
 import { ones } from '../create.js';
+import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { KVCache, MultiHeadAttention, RelativePositionBias } from './attention.js';
 import { Dropout, LayerNorm, Linear } from './layers.js';
@@ -73,7 +75,70 @@ export class TransformerLayer extends Module {
     }
     return x.add(this.drop.forward(this.feedForward.forward(this.feedNorm.forward(x))));
   }
+
+  #plan: F.LayerPlan | null = null;
+
+  /**
+   * The same layer in one native call (F.transformerLayerStep) for cached incremental decoding with gradients
+   * off and no dropout: numerically the forward above, with the caches advanced.
+   */
+  step(x: Tensor, o: LayerInputs & { selfCache: KVCache }): Tensor {
+    const [b, t] = x.shape as [number, number];
+    const a = this.selfAttention;
+    const [selfKeys, selfValues] = o.selfCache.buffers(b, a.numHeads, a.headDim, x.dtype, t);
+    const weights = [
+      ...normTensors(this.selfNorm),
+      ...attentionTensors(a),
+      ...normTensors(this.feedNorm),
+      ...linearTensors(this.feedForward.up),
+      ...linearTensors(this.feedForward.down),
+    ];
+    let cross: Partial<F.LayerStepInputs> = {};
+    const crossCache = o.crossCache;
+    if (this.crossAttention && o.memory) {
+      if (!crossCache) throw new Error('TransformerLayer.step: cross-attention needs a cross cache');
+      const [mb, s] = o.memory.shape as [number, number];
+      const filled = crossCache.length > 0;
+      const [crossKeys, crossValues] = crossCache.buffers(mb, a.numHeads, a.headDim, x.dtype, filled ? 0 : s);
+      weights.push(...normTensors(this.crossNorm!), ...attentionTensors(this.crossAttention));
+      cross = { memory: o.memory, memoryMask: o.memoryMask, crossKeys, crossValues, crossFilled: filled };
+    }
+    this.#plan ??= F.layerPlan();
+    const y = F.transformerLayerStep(x, {
+      weights,
+      plan: this.#plan,
+      numHeads: a.numHeads,
+      eps: this.selfNorm.eps,
+      selfKeys,
+      selfValues,
+      past: o.selfCache.length,
+      bias: o.bias,
+      mask: o.mask,
+      ...cross,
+    });
+    o.selfCache.advance(t);
+    if (cross.memory && !cross.crossFilled) crossCache!.advance(o.memory!.shape[1]!);
+    return y;
+  }
+
+  override dispose(): void {
+    this.#plan?.release();
+    this.#plan = null;
+    super.dispose();
+  }
 }
+
+const normTensors = (n: LayerNorm): Tensor[] => [n.weight, n.bias];
+const linearTensors = (l: Linear): Tensor[] => {
+  if (!l.bias) throw new Error('TransformerLayer.step: linear layers need biases');
+  return [l.weight, l.bias];
+};
+const attentionTensors = (a: MultiHeadAttention): Tensor[] => [
+  ...linearTensors(a.query),
+  ...linearTensors(a.key),
+  ...linearTensors(a.value),
+  ...linearTensors(a.output),
+];
 
 interface LayerInputs {
   mask?: Tensor | null;
@@ -147,11 +212,19 @@ export class TransformerStack extends Module {
       const pad = o.paddingMask.unsqueeze(1).unsqueeze(1); // [B, 1, 1, T]
       mask = mask ? mask.logicalOr(pad) : pad;
     }
+    // the mask is folded into the position bias once, instead of a masked fill of the logits in every layer
+    const logitBias = mask ? bias.maskedFill(mask, Number.NEGATIVE_INFINITY) : bias;
     const memoryMask = o.memoryPaddingMask ? o.memoryPaddingMask.unsqueeze(1).unsqueeze(1) : null;
+    // cached decoding without gradients runs each layer as one native call
+    const fused = o.cache && !isGradEnabled() && (!this.training || this.config.dropout === 0);
     this.layers.items.forEach((layer, k) => {
+      if (fused) {
+        const caches = { selfCache: o.cache!.self[k]!, crossCache: o.cache!.cross[k] };
+        x = layer.step(x, { bias: logitBias, memory: o.memory, memoryMask, ...caches });
+        return;
+      }
       x = layer.forward(x, {
-        mask,
-        bias,
+        bias: logitBias,
         memory: o.memory,
         memoryMask,
         selfCache: o.cache?.self[k],
