@@ -1,7 +1,11 @@
 // `npm run bench:engine`: the reference train step (decoder-only Transformer, d 256, 4 layers, 4 heads, seq 256,
 // batch 8, vocab 1024, AdamW) and batch-1 KV-cached decoding (6 layers, d 384) in TypeScript, and the same
 // model in PyTorch when Debian's python3-torch is installed (never in CI), measured side by side in one run
-// with the same thread count. Last line: train_ratio=<ts/py> decode_ratio=<ts/py>.
+// with the same thread count, in alternating rounds (BENCH_ROUNDS, default 3). Last line:
+// train_ratio=<ts/py> decode_ratio=<ts/py> over each side's best round. Same model, not the same code: the
+// TypeScript side is our nn (attention scales q rather than the logits, the causal mask is folded into the
+// position bias once per forward, cached decoding runs each layer as one native call); the PyTorch side is
+// written plainly (scale and mask applied to the logits in every layer, one op at a time).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -124,19 +128,42 @@ function python(): { trainMs: number; decodeMs: number } | null {
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
 
+// Rounds alternate TypeScript and PyTorch, so both see the same spells of load on this shared machine; each
+// side's best round is compared.
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 manualSeed(0);
-console.log(`threads=${settings.threads} OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY}`);
-const ts = { trainMs: trainMs(), decodeMs: decodeMs() };
-console.log(`typescript: train ${ts.trainMs.toFixed(1)} ms/step, decode ${ts.decodeMs.toFixed(2)} ms/token`);
-const py = python();
-if (!py) {
+console.log(`threads=${settings.threads} OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} rounds=${rounds}`);
+const ts: { trainMs: number; decodeMs: number }[] = [];
+const py: { trainMs: number; decodeMs: number }[] = [];
+for (let r = 0; r < rounds; r++) {
+  ts.push({ trainMs: trainMs(), decodeMs: decodeMs() });
+  const last = ts[r]!;
+  const ref = python();
+  if (ref) py.push(ref);
+  console.log(
+    `round ${r + 1}: typescript train ${last.trainMs.toFixed(1)} ms/step, decode ${last.decodeMs.toFixed(2)} ms/token` +
+      (ref
+        ? `; pytorch train ${ref.trainMs.toFixed(1)} ms/step, decode ${ref.decodeMs.toFixed(2)} ms/token`
+        : ''),
+  );
+}
+const best = (list: { trainMs: number; decodeMs: number }[]) => ({
+  trainMs: Math.min(...list.map((m) => m.trainMs)),
+  decodeMs: Math.min(...list.map((m) => m.decodeMs)),
+});
+const t = best(ts);
+console.log(
+  `typescript: train ${t.trainMs.toFixed(1)} ms/step, decode ${t.decodeMs.toFixed(2)} ms/token (best round)`,
+);
+if (!py.length) {
   console.log('pytorch: not importable (apt-get install python3-torch to compare); ratios need it');
   console.log('train_ratio=NaN decode_ratio=NaN');
 } else {
+  const p = best(py);
   console.log(
-    `pytorch:    train ${py.trainMs.toFixed(1)} ms/step, decode ${py.decodeMs.toFixed(2)} ms/token`,
+    `pytorch:    train ${p.trainMs.toFixed(1)} ms/step, decode ${p.decodeMs.toFixed(2)} ms/token (best round)`,
   );
   console.log(
-    `train_ratio=${(ts.trainMs / py.trainMs).toFixed(3)} decode_ratio=${(ts.decodeMs / py.decodeMs).toFixed(3)}`,
+    `train_ratio=${(t.trainMs / p.trainMs).toFixed(3)} decode_ratio=${(t.decodeMs / p.decodeMs).toFixed(3)}`,
   );
 }
