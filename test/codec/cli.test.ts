@@ -60,6 +60,25 @@ describe('v2meow codec', () => {
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /tone\.wav: not a valid \.v2c token file/);
     assert.ok(!existsSync(join(dir, 'x.wav')));
+    // number options are checked before any work: the flag, the rule and the value are named
+    const tone = join(dir, 'tone.v2c');
+    const levels = run([
+      'codec',
+      'decode',
+      tone,
+      '-o',
+      join(dir, 'y.wav'),
+      '--codec',
+      codecPath,
+      '--levels',
+      '5',
+    ]);
+    assert.notEqual(levels.status, 0);
+    assert.match(levels.stderr, /--levels wants a whole number >= 1 and <= 4, got '5'/);
+    assert.ok(!existsSync(join(dir, 'y.wav')));
+    const lr = run(['codec', 'train', '--corpus', dir, '--out', join(dir, 'run'), '--lr', '0']);
+    assert.notEqual(lr.status, 0);
+    assert.match(lr.stderr, /--lr wants a number > 0, got '0'/);
   });
 
   test('eval --json: mean and clips keyed by system with the four metrics', () => {

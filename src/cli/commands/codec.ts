@@ -8,6 +8,7 @@ import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
 import { exportCodec } from '../../train/codecExport.js';
 import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
 import { type Command, UsageError } from '../command.js';
+import { numberOption } from '../options.js';
 
 const usage = `usage:
   v2meow codec encode IN -o OUT.v2c [--codec FILE|lyra] [--levels K]
@@ -36,12 +37,10 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
         defaults are the recipe of the committed codec (docs/codec.md).
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
-function number(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new UsageError(`${name} wants a number, got '${value}'`);
-  return parsed;
-}
+const whole = { integer: true, min: 0 };
+const count = { integer: true, min: 1 };
+const positive = { min: 0, exclusiveMin: true };
+const nonNegative = { min: 0 };
 
 async function encode(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -55,7 +54,10 @@ async function encode(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
   const codec = openCodec(values.codec);
-  const levels = number(values.levels, '--levels', codec.numCodebooks);
+  const levels = numberOption(values.levels, '--levels', codec.numCodebooks, {
+    ...count,
+    max: codec.numCodebooks,
+  });
   const info = await encodeToFile(codec, positionals[0]!, values.output, levels);
   process.stderr.write(`${values.output}: ${info.numLevels} x ${info.numFrames} tokens (${info.codec})\n`);
   return 0;
@@ -73,7 +75,7 @@ async function decode(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
   const codec = openCodec(values.codec);
-  const levels = values.levels === undefined ? undefined : number(values.levels, '--levels', 0);
+  const levels = numberOption(values.levels, '--levels', undefined, { ...count, max: codec.numCodebooks });
   const seconds = await decodeToFile(codec, positionals[0]!, values.output, levels);
   process.stderr.write(`${values.output}: ${seconds.toFixed(2)} s at ${codec.sampleRateHz} Hz\n`);
   return 0;
@@ -102,10 +104,10 @@ async function evaluate(args: string[]): Promise<number> {
     throw new UsageError(`--corpus-split: test or validation, got '${split}'`);
   const report = await evaluateCodecs(positionals, {
     codecPath: values.codec,
-    maxSeconds: number(values.seconds, '--seconds', 20),
-    startSec: number(values.start, '--start', 0),
+    maxSeconds: numberOption(values.seconds, '--seconds', 20, positive),
+    startSec: numberOption(values.start, '--start', 0, nonNegative),
     corpusDir: values.corpus,
-    corpusSegments: number(values['corpus-segments'], '--corpus-segments', 16),
+    corpusSegments: numberOption(values['corpus-segments'], '--corpus-segments', 16, count),
     corpusSplit: split,
     opus: !values['no-opus'],
     lyra: !values['no-lyra'],
@@ -156,21 +158,34 @@ async function train(args: string[]): Promise<number> {
     preset,
     fromLyra: preset === 'default' && !values['no-lyra-init'] && !values.init,
     initFrom: values.init,
-    batchSize: number(values.batch, '--batch', d.batchSize),
-    cropSeconds: number(values['crop-seconds'], '--crop-seconds', d.cropSeconds),
-    learningRate: number(values.lr, '--lr', d.learningRate),
-    warmupSteps: number(values.warmup, '--warmup', d.warmupSteps),
-    decoderOnlySteps: number(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps),
-    maxSteps: number(values['max-steps'], '--max-steps', d.maxSteps),
-    maxMinutes: number(values['max-minutes'], '--max-minutes', d.maxMinutes),
-    commitWeight: number(values.commit, '--commit', d.commitWeight),
-    yamnetMelWeight: number(values['yamnet-mel'], '--yamnet-mel', d.yamnetMelWeight),
-    musicnnWeight: number(values.musicnn, '--musicnn', d.musicnnWeight),
-    levelDropout: number(values['level-dropout'], '--level-dropout', d.levelDropout),
-    checkpointMinutes: number(values['checkpoint-minutes'], '--checkpoint-minutes', d.checkpointMinutes),
-    validateEvery: number(values['validate-every'], '--validate-every', d.validateEvery),
-    kmeansSegments: number(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments),
-    kmeansIterations: number(values['kmeans-iterations'], '--kmeans-iterations', d.kmeansIterations),
+    batchSize: numberOption(values.batch, '--batch', d.batchSize, count),
+    cropSeconds: numberOption(values['crop-seconds'], '--crop-seconds', d.cropSeconds, positive),
+    learningRate: numberOption(values.lr, '--lr', d.learningRate, positive),
+    warmupSteps: numberOption(values.warmup, '--warmup', d.warmupSteps, whole),
+    decoderOnlySteps: numberOption(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps, whole),
+    maxSteps: numberOption(values['max-steps'], '--max-steps', d.maxSteps, whole),
+    maxMinutes: numberOption(values['max-minutes'], '--max-minutes', d.maxMinutes, positive),
+    commitWeight: numberOption(values.commit, '--commit', d.commitWeight, nonNegative),
+    yamnetMelWeight: numberOption(values['yamnet-mel'], '--yamnet-mel', d.yamnetMelWeight, nonNegative),
+    musicnnWeight: numberOption(values.musicnn, '--musicnn', d.musicnnWeight, nonNegative),
+    levelDropout: numberOption(values['level-dropout'], '--level-dropout', d.levelDropout, {
+      min: 0,
+      max: 1,
+    }),
+    checkpointMinutes: numberOption(
+      values['checkpoint-minutes'],
+      '--checkpoint-minutes',
+      d.checkpointMinutes,
+      positive,
+    ),
+    validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, count),
+    kmeansSegments: numberOption(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments, count),
+    kmeansIterations: numberOption(
+      values['kmeans-iterations'],
+      '--kmeans-iterations',
+      d.kmeansIterations,
+      whole,
+    ),
     provenance: { command: `v2meow codec train ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
   });
   process.stderr.write(`training stopped at step ${steps}\n`);
