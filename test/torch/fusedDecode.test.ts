@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   cat,
+  enableGrad,
   F,
   getNumThreads,
   liveTensorCount,
@@ -52,59 +53,69 @@ function paddingMask(columns: number, padded: number[][]): Tensor {
 
 const maxDiff = (a: Tensor, b: Tensor) => a.sub(b).abs().max().item();
 
+/** Runs fn on a fresh causal stack in eval mode, gradients off, inside one scope. */
+function withStack(seed: number, withCross: boolean, fn: (stack: nn.TransformerStack) => void): void {
+  manualSeed(seed);
+  const stack = new nn.TransformerStack(config, true, withCross).eval();
+  try {
+    tidy(() => noGrad(() => fn(stack)));
+  } finally {
+    stack.dispose();
+  }
+}
+
 test('fused cached decoding matches the full forward: self-attention, prefill then single steps', () => {
-  manualSeed(11);
-  const stack = new nn.TransformerStack(config, true, false).eval();
-  tidy(() =>
-    noGrad(() => {
-      const x = randn([2, 9, 32]);
-      const full = stack.forward(x);
-      const threads = getNumThreads();
-      const before = liveTensorCount();
-      const stepwise = tidy(() => chunked(stack, x, [4, 1, 1, 2, 1]));
-      // the result is all that remains (the position-bias index kept for the last shape replaced the old one)
-      assert.equal(liveTensorCount() - before, 1);
-      assert.equal(getNumThreads(), threads, 'the one-thread scope restores the thread count');
-      assert.deepEqual(stepwise.shape, [2, 9, 32]);
-      assert.ok(maxDiff(full, stepwise) < 1e-5, `max |diff| ${maxDiff(full, stepwise)}`);
-      assert.ok(full.abs().mean().item() > 0.1, 'outputs are not trivially zero');
-    }),
-  );
-  stack.dispose();
+  withStack(11, false, (stack) => {
+    const x = randn([2, 9, 32]);
+    const full = stack.forward(x);
+    const threads = getNumThreads();
+    let fusedCalls = 0;
+    for (const layer of stack.layers.items) {
+      const step = layer.step.bind(layer);
+      layer.step = (input, o) => {
+        fusedCalls++;
+        return step(input, o);
+      };
+    }
+    const before = liveTensorCount();
+    const stepwise = tidy(() => chunked(stack, x, [4, 1, 1, 2, 1]));
+    assert.equal(fusedCalls, 5 * config.numLayers, 'every cached step ran fused');
+    // the result is all that remains (the position-bias index kept for the last shape replaced the old one)
+    assert.equal(liveTensorCount() - before, 1);
+    assert.equal(getNumThreads(), threads, 'the one-thread scope restores the thread count');
+    assert.deepEqual(stepwise.shape, [2, 9, 32]);
+    assert.ok(maxDiff(full, stepwise) < 1e-5, `max |diff| ${maxDiff(full, stepwise)}`);
+    assert.ok(full.abs().mean().item() > 0.1, 'outputs are not trivially zero');
+    // with gradients on (training), the same cached call goes layer by layer
+    fusedCalls = 0;
+    const recorded = enableGrad(() => tidy(() => chunked(stack, x, [4, 5])));
+    assert.equal(fusedCalls, 0);
+    assert.ok(maxDiff(full, recorded) < 1e-5);
+  });
 });
 
 test('fused cached decoding matches the full forward with cross-attention and a memory padding mask', () => {
-  manualSeed(12);
-  const stack = new nn.TransformerStack(config, true, true).eval();
-  tidy(() =>
-    noGrad(() => {
-      const x = randn([3, 6, 32]);
-      const memory = randn([3, 5, 32]);
-      const pad = paddingMask(5, [[4], [], [2, 3, 4]]);
-      const full = stack.forward(x, { memory, memoryPaddingMask: pad });
-      const stepwise = chunked(stack, x, [1, 1, 3, 1], memory, pad);
-      assert.ok(maxDiff(full, stepwise) < 1e-5, `max |diff| ${maxDiff(full, stepwise)}`);
-      // the padding matters: without it the result differs
-      const unpadded = chunked(stack, x, [6], memory);
-      assert.ok(maxDiff(full, unpadded) > 1e-3);
-      // one memory shared by the whole batch (broadcast), as the layer-by-layer forward allows
-      const shared = memory.narrow(0, 1, 1);
-      assert.ok(maxDiff(stack.forward(x, { memory: shared }), chunked(stack, x, [2, 1, 3], shared)) < 1e-5);
-    }),
-  );
-  stack.dispose();
+  withStack(12, true, (stack) => {
+    const x = randn([3, 6, 32]);
+    const memory = randn([3, 5, 32]);
+    const pad = paddingMask(5, [[4], [], [2, 3, 4]]);
+    const full = stack.forward(x, { memory, memoryPaddingMask: pad });
+    const stepwise = chunked(stack, x, [1, 1, 3, 1], memory, pad);
+    assert.ok(maxDiff(full, stepwise) < 1e-5, `max |diff| ${maxDiff(full, stepwise)}`);
+    // the padding matters: without it the result differs
+    const unpadded = chunked(stack, x, [6], memory);
+    assert.ok(maxDiff(full, unpadded) > 1e-3);
+    // one memory shared by the whole batch (broadcast), as the layer-by-layer forward allows
+    const shared = memory.narrow(0, 1, 1);
+    assert.ok(maxDiff(stack.forward(x, { memory: shared }), chunked(stack, x, [2, 1, 3], shared)) < 1e-5);
+  });
 });
 
 test('fused prefill above the one-thread limit (B x T > 256 rows) matches the full forward', () => {
-  manualSeed(13);
-  const stack = new nn.TransformerStack(config, true, false).eval();
-  tidy(() =>
-    noGrad(() => {
-      const x = randn([2, 150, 32]);
-      assert.ok(maxDiff(stack.forward(x), chunked(stack, x, [150])) < 1e-5);
-    }),
-  );
-  stack.dispose();
+  withStack(13, false, (stack) => {
+    const x = randn([2, 150, 32]);
+    assert.ok(maxDiff(stack.forward(x), chunked(stack, x, [150])) < 1e-5);
+  });
 });
 
 test('the weight plan repacks after in-place changes and after loading other weights', () => {
