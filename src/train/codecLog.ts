@@ -25,6 +25,8 @@ export interface CodecLogRecord {
   seconds: number;
   /** Validation mel-L1 by number of levels, on the steps that validate. */
   validationMel?: Record<string, number>;
+  /** Validation YAMNet embedding cosine at all levels, on the steps that validate (when enabled). */
+  validationYamnetCos?: number;
 }
 
 export function appendLog(path: string, record: CodecLogRecord): void {
@@ -55,7 +57,7 @@ function smooth(values: number[], window: number): number[] {
   });
 }
 
-/** Training mel-L1 (smoothed) and validation mel-L1 per level count, against steps. */
+/** Training mel-L1 (smoothed), validation mel-L1 per level count and validation YAMNet cos, against steps. */
 export async function writeLossPlot(records: readonly CodecLogRecord[], path: string): Promise<void> {
   if (records.length === 0) return;
   const series = [
@@ -74,6 +76,13 @@ export async function writeLossPlot(records: readonly CodecLogRecord[], path: st
       name: `validation mel-L1, ${level} levels`,
       steps: validated.map((r) => r.step),
       values: validated.map((r) => r.validationMel![level]!),
+    });
+  const withCos = validated.filter((r) => r.validationYamnetCos !== undefined);
+  if (withCos.length)
+    series.push({
+      name: 'validation YAMNet cos, all levels',
+      steps: withCos.map((r) => r.step),
+      values: withCos.map((r) => r.validationYamnetCos!),
     });
   await plotLossCurves(series, path, { title: 'codec training' });
 }

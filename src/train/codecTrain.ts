@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { melL1, multiScaleStftLoss, yamnetMelL1 } from '../codec/losses.js';
+import { meanEmbeddingCosine } from '../codec/metrics.js';
 import {
   type CodecPreset,
   createCodec,
@@ -15,6 +16,8 @@ import {
   saveCodec,
 } from '../codec/soundstream.js';
 import { CorpusReader } from '../data/corpusReader.js';
+import { Yamnet } from '../encoders/yamnet.js';
+import { V2meowError } from '../errors.js';
 import {
   AdamW,
   clipGradNorm,
@@ -65,6 +68,8 @@ export interface CodecTrainOptions {
   readonly validateEvery: number;
   /** Validation segments (fixed set from the corpus validation split). */
   readonly validationSegments: number;
+  /** Also score validation with the YAMNet embedding cosine at all levels (logged and plotted). */
+  readonly validateYamnet: boolean;
   readonly kmeansSegments: number;
   readonly kmeansIterations: number;
   readonly seed: number;
@@ -92,6 +97,7 @@ export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'ou
   checkpointMinutes: 4,
   validateEvery: 100,
   validationSegments: 16,
+  validateYamnet: true,
   kmeansSegments: 3000,
   kmeansIterations: 12,
   seed: 0,
@@ -115,26 +121,44 @@ function validationSet(corpus: CorpusReader, count: number): Float32Array[] {
   return out;
 }
 
-/** mean mel-L1 of the codec's reconstructions at `numLevels` levels over `clips` (evaluation mode). */
-export function validationMelL1(
+/** Validation scores of one level count. */
+export interface CodecValidation {
+  /** Mean mel-L1 of reconstruction vs original. */
+  readonly melL1: number;
+  /** Mean cosine of YAMNet embeddings of reconstruction vs original (null without a YAMNet). */
+  readonly yamnetCos: number | null;
+}
+
+/**
+ * Scores the codec's reconstructions at `numLevels` levels over `clips` (evaluation mode): mean mel-L1 and,
+ * given a YAMNet, the mean YAMNet embedding cosine that `codec eval` reports.
+ */
+export function validateCodec(
   codec: SoundStreamCodec,
   clips: readonly Float32Array[],
   numLevels: number,
-): number {
+  yamnet: Yamnet | null = null,
+): CodecValidation {
   const wasTraining = codec.training;
   codec.eval();
-  let total = 0;
+  let mel = 0;
+  let cos = 0;
   for (const clip of clips) {
-    total += noGrad(() =>
+    const y = noGrad(() =>
       tidy(() => {
         const wave = tensor(clip, [1, clip.length]);
-        const y = codec.decode(codec.encode(wave, numLevels)).narrow(1, 0, clip.length);
-        return melL1(y, wave).item();
+        const out = codec.decode(codec.encode(wave, numLevels)).narrow(1, 0, clip.length);
+        mel += melL1(out, wave).item();
+        return yamnet ? (out.contiguous().data() as Float32Array) : null;
       }),
     );
+    if (yamnet && y) {
+      const dim = yamnet.config.embeddingDim;
+      cos += meanEmbeddingCosine(yamnet.run(clip).embeddings, yamnet.run(y).embeddings, dim);
+    }
   }
   codec.train(wasTraining);
-  return total / clips.length;
+  return { melL1: mel / clips.length, yamnetCos: yamnet ? cos / clips.length : null };
 }
 
 function saveAtomically(path: string, write: (tmp: string) => void): void {
@@ -153,6 +177,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
   manualSeed(o.seed);
 
   let codec: SoundStreamCodec;
+  let fresh = false; // a new codec: initialised from Lyra and k-means below
   let step = 0;
   let bestMel = Number.POSITIVE_INFINITY;
   let optimizerState: Map<string, Tensor> | null = null;
@@ -175,6 +200,22 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     log(`starting from the weights of ${o.initFrom}`);
   } else {
     codec = createCodec(o.preset);
+    fresh = true;
+  }
+  const yamnet = o.validateYamnet ? await Yamnet.fromPretrained() : null;
+  if (yamnet && yamnet.config.sampleRateHz !== codec.sampleRateHz) {
+    const [needed, rate] = [yamnet.config.sampleRateHz, codec.sampleRateHz];
+    yamnet.dispose();
+    codec.dispose();
+    corpus.close();
+    for (const t of optimizerState?.values() ?? []) t.dispose();
+    throw new V2meowError(
+      'BAD_ARGUMENT',
+      `YAMNet validation needs a ${needed} Hz codec, this one runs at ${rate} Hz (use --no-validate-yamnet)`,
+      o.outDir,
+    );
+  }
+  if (fresh) {
     if (o.fromLyra) {
       initFromLyra(codec);
       log("encoder and decoder start from Lyra v2's weights");
@@ -298,14 +339,22 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         (l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i,
       );
       const melByLevels: Record<string, number> = {};
-      for (const l of levels) melByLevels[String(l)] = validationMelL1(codec, validation, l);
+      for (const l of levels) {
+        const scores = validateCodec(codec, validation, l, l === codec.numCodebooks ? yamnet : null);
+        melByLevels[String(l)] = scores.melL1;
+        if (scores.yamnetCos !== null) record.validationYamnetCos = scores.yamnetCos;
+      }
       record.validationMel = melByLevels;
       const full = melByLevels[String(codec.numCodebooks)]!;
       if (full < bestMel) {
         bestMel = full;
         saveAtomically(join(o.outDir, bestName), (tmp) => saveCodec(tmp, codec, provenance()));
       }
-      log(`step ${step}: validation mel-L1 ${JSON.stringify(melByLevels)} (best ${bestMel.toFixed(4)})`);
+      const cos = record.validationYamnetCos;
+      log(
+        `step ${step}: validation mel-L1 ${JSON.stringify(melByLevels)} (best ${bestMel.toFixed(4)})` +
+          (cos === undefined ? '' : `, YAMNet cos ${cos.toFixed(4)} at ${codec.numCodebooks} levels`),
+      );
     }
     appendLog(logPath, record);
     if (step % 10 === 0)
@@ -319,6 +368,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
   await checkpoint();
   optimizer.dispose();
   musicnnLoss?.dispose();
+  yamnet?.dispose();
   codec.dispose();
   corpus.close();
   return step;

@@ -143,6 +143,16 @@ describe('codec training (debug preset)', slow, () => {
     );
     assert.ok(records.every((r) => Number.isFinite(r.loss) && r.distinctCodes > 0 && r.latentStd > 0));
     assert.ok(records[1]!.validationMel && '4' in records[1]!.validationMel);
+    // YAMNet cosine at all levels on the validating steps (1, 2, 4), nowhere else
+    const cos = records.map((r) => r.validationYamnetCos);
+    assert.deepEqual(
+      cos.map((c) => c !== undefined),
+      [true, true, false, true, false],
+    );
+    assert.ok(
+      cos.every((c) => c === undefined || (c > -1 && c < 1 && c !== 0)),
+      String(cos),
+    );
     assert.ok(readFileSync(join(outDir, 'loss.png')).subarray(1, 4).toString() === 'PNG');
 
     const weights = join(root, 'weights');

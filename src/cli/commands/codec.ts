@@ -21,7 +21,7 @@ const usage = `usage:
                      [--crop-seconds 1] [--lr 5e-5] [--warmup 100] [--decoder-steps 0] [--max-steps N] [--max-minutes M]
                      [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
                      [--kmeans-segments 3000] [--kmeans-iterations 12] [--checkpoint-minutes 4]
-                     [--validate-every 100]
+                     [--validate-every 100] [--no-validate-yamnet]
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
@@ -34,7 +34,9 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
         It starts from Lyra's encoder/decoder with a k-means RVQ (--max-steps 0 writes just that), or from
         --init's weights. Loss: multi-scale STFT + mel-L1 + --commit x commitment, plus --musicnn x MusiCNN
         frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1; --warmup ramps the lr. The
-        defaults are the recipe of the committed codec (docs/codec.md).
+        defaults are the recipe of the committed codec (docs/codec.md). Validation (--validate-every) logs
+        mel-L1 at 4, 8 and 12 levels and, unless --no-validate-yamnet, YAMNet cosine at 12 levels; the
+        best validation mel-L1 is kept as best.safetensors.
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 const whole = { integer: true, min: 0 };
@@ -142,6 +144,7 @@ async function train(args: string[]): Promise<number> {
       'level-dropout': { type: 'string' },
       'checkpoint-minutes': { type: 'string' },
       'validate-every': { type: 'string' },
+      'no-validate-yamnet': { type: 'boolean', default: false },
       'kmeans-segments': { type: 'string' },
       'kmeans-iterations': { type: 'string' },
     },
@@ -179,6 +182,7 @@ async function train(args: string[]): Promise<number> {
       positive,
     ),
     validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, count),
+    validateYamnet: !values['no-validate-yamnet'],
     kmeansSegments: numberOption(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments, count),
     kmeansIterations: numberOption(
       values['kmeans-iterations'],
