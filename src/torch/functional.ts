@@ -217,7 +217,6 @@ export function bceWithLogits(logits: Tensor, target: Tensor, reduction: Reducti
   return wrap(native.bceWithLogits(logits.handle, target.handle, reduction));
 }
 
-/** Inputs of one fused pre-norm Transformer layer step (see transformerLayerStep). */
 /**
  * A layer's weights repacked for decoding (query/key/value stacked, scale folded in, [in, out] layout), owned
  * by the layer that uses it. It repacks itself when a weight is replaced or changed in place; release() frees
@@ -231,9 +230,12 @@ export function layerPlan(): LayerPlan {
   return new Plan();
 }
 
+/** Inputs of one fused pre-norm Transformer layer step (see transformerLayerStep). */
 export interface LayerStepInputs {
-  /** Layer tensors: self norm w, b; q, k, v, o weights and biases; feed norm w, b; up w, b; down w, b; then,
-   * with memory, cross norm w, b and cross q, k, v, o weights and biases (16 or 26 tensors). */
+  /**
+   * Layer tensors: self norm w, b; q, k, v, o weights and biases; feed norm w, b; up w, b; down w, b; then,
+   * with memory, cross norm w, b and cross q, k, v, o weights and biases (16 or 26 tensors).
+   */
   weights: Tensor[];
   plan: LayerPlan;
   numHeads: number;
