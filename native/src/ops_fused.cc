@@ -4,10 +4,12 @@
 // with in-place updates where the result is a fresh intermediate. Gradient mode must be off (the caller checks).
 //
 // A LayerPlan holds the layer's weights repacked for decoding: query/key/value stacked into one matrix with
-// the 1/sqrt(headDim) scale folded in, every matrix stored [in, out]. Measured here (384 x 1536 weight, one
-// row, one thread): gemv over the [in, out] copy 184-200 us, gemm over it 273-300 us, linear()'s gemm over
-// the [out, in] weight 530 us. The plan repacks itself whenever a weight is replaced or changed in place
+// the 1/sqrt(headDim) scale folded in, every matrix stored [in, out], so one row goes through gemv
+// (`npm run bench:decode` times gemv and gemm over this layout against linear() over the [out, in] weight).
+// The plan repacks itself whenever a weight is replaced or changed in place
 // (tensor identity and version counter), so training between generations is safe.
+#include <atomic>
+
 #include "common.h"
 
 extern "C" int omp_get_max_threads() __attribute__((weak));
@@ -26,15 +28,13 @@ enum Slot : size_t {
   kSelfSlots = kCrossNormW, kCrossSlots = kCrossOB + 1,
 };
 
-// Steps of at most this many rows (B x T) run on one thread. Measured here with the 6-layer d 384 stack under
-// the default passive OpenMP waiting, where every parallel region pays a thread wake-up: one thread was faster
-// at 1, 4, 16, 64 and 256 rows (1 row: 5.3-7.7 vs 7.5-14 ms a step; 256 rows: 133 vs 336-532 ms), two threads
-// at 2048 rows (400-510 vs 710-722 ms).
-constexpr int64_t kSerialRows = 256;
+// Steps of at most this many rows (B x T) run on one thread (setSerialRowLimit changes it). Under the default
+// passive OpenMP waiting every parallel region pays a thread wake-up; `npm run bench:decode` measures the
+// 6-layer d 384 stack with this limit and with none, row counts 1 to 2048 (figures in the README).
+std::atomic<int64_t> serialRowLimit{16};
 
 // While alive, ops run on one thread: libtorch's parallel_for and an OpenMP OpenBLAS follow
-// omp_get_max_threads; a pthreads OpenBLAS is told directly. at::set_num_threads would also rebuild
-// libtorch's pthreadpool (~2 ms a switch here), so it is not used.
+// omp_get_max_threads; a pthreads OpenBLAS is told directly.
 struct OneThread {
   int previous = 0;
   explicit OneThread(bool on) {
@@ -127,8 +127,7 @@ LayerPlan& Plan(const Napi::CallbackInfo& info, size_t i) {
   return *LayerPlan::Unwrap(info[i].As<Napi::Object>());
 }
 
-// bias + rows [N, in] @ w [in, out]; one row goes through gemv, which beat gemm for it (~200 vs ~300 us for
-// 384 x 1536 on one thread here).
+// bias + rows [N, in] @ w [in, out]; one row goes through gemv, which beats gemm for it (bench:decode).
 at::Tensor Project(const at::Tensor& bias, const at::Tensor& rows, const at::Tensor& w) {
   if (rows.size(0) == 1) return at::addmv(bias, w.t(), rows.reshape({-1})).unsqueeze(0);
   return at::addmm(bias, rows, w);
@@ -184,7 +183,7 @@ V2M_FN(transformerLayerStep) {
   TORCH_CHECK(d % heads == 0, "transformerLayerStep: width ", d, " is not divisible by ", heads, " heads");
   TORCH_CHECK(selfK.dim() == 4 && selfK.size(2) >= past + t, "transformerLayerStep: ", past + t,
               " positions exceed the cache length ", selfK.size(2));
-  OneThread serial(b * t <= kSerialRows);
+  OneThread serial(b * t <= serialRowLimit.load());
   plan.Refresh(w, heads);
   const at::Tensor rows = x.reshape({b * t, d});
 
@@ -221,9 +220,17 @@ V2M_FN(transformerLayerStep) {
   return W(env, y.view({b, t, d}));
 }
 
+// setSerialRowLimit(rows) -> the previous limit
+V2M_FN(setSerialRowLimit) {
+  const int64_t rows = I(info, 0);
+  if (rows < 0) throw Napi::RangeError::New(info.Env(), "setSerialRowLimit: rows must be >= 0");
+  return Napi::Number::New(info.Env(), static_cast<double>(serialRowLimit.exchange(rows)));
+}
+
 void RegisterFused(Napi::Env env, Napi::Object exports) {
   exports.Set("LayerPlan", LayerPlan::Define(env));
   V2M_EXPORT(exports, transformerLayerStep);
+  V2M_EXPORT(exports, setSerialRowLimit);
 }
 
 }  // namespace v2m

@@ -230,6 +230,14 @@ export function layerPlan(): LayerPlan {
   return new Plan();
 }
 
+/**
+ * Fused layer steps of at most `rows` rows (B x T) run on one thread, larger ones on all (default 16, see
+ * native/src/ops_fused.cc; 0 always uses all threads). Returns the previous limit.
+ */
+export function setSerialRowLimit(rows: number): number {
+  return native.setSerialRowLimit(rows);
+}
+
 /** Inputs of one fused pre-norm Transformer layer step (see transformerLayerStep). */
 export interface LayerStepInputs {
   /**

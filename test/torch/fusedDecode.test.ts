@@ -111,10 +111,18 @@ test('fused cached decoding matches the full forward with cross-attention and a 
   });
 });
 
-test('fused prefill above the one-thread limit (B x T > 256 rows) matches the full forward', () => {
+test('fused prefill above the one-thread limit (B x T > 16 rows) matches the full forward', () => {
   withStack(13, false, (stack) => {
     const x = randn([2, 150, 32]);
     assert.ok(maxDiff(stack.forward(x), chunked(stack, x, [150])) < 1e-5);
+    // the limit is settable: 0 runs every step on all threads, with the same numbers
+    assert.equal(F.setSerialRowLimit(0), 16);
+    try {
+      assert.ok(maxDiff(stack.forward(x), chunked(stack, x, [1, 149])) < 1e-5);
+    } finally {
+      assert.equal(F.setSerialRowLimit(16), 0);
+    }
+    assert.throws(() => F.setSerialRowLimit(-1), /rows must be >= 0/);
   });
 });
 
