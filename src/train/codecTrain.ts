@@ -129,36 +129,42 @@ export interface CodecValidation {
   readonly yamnetCos: number | null;
 }
 
+/** YAMNet and its embeddings of the validation clips (computed once per run). */
+export interface YamnetReference {
+  readonly yamnet: Yamnet;
+  readonly embeddings: readonly Float32Array[];
+}
+
 /**
  * Scores the codec's reconstructions at `numLevels` levels over `clips` (evaluation mode): mean mel-L1 and,
- * given a YAMNet, the mean YAMNet embedding cosine that `codec eval` reports.
+ * given YAMNet's embeddings of the clips, the mean YAMNet embedding cosine that `codec eval` reports.
  */
 export function validateCodec(
   codec: SoundStreamCodec,
   clips: readonly Float32Array[],
   numLevels: number,
-  yamnet: Yamnet | null = null,
+  reference: YamnetReference | null = null,
 ): CodecValidation {
   const wasTraining = codec.training;
   codec.eval();
   let mel = 0;
   let cos = 0;
-  for (const clip of clips) {
+  clips.forEach((clip, k) => {
     const y = noGrad(() =>
       tidy(() => {
         const wave = tensor(clip, [1, clip.length]);
         const out = codec.decode(codec.encode(wave, numLevels)).narrow(1, 0, clip.length);
         mel += melL1(out, wave).item();
-        return yamnet ? (out.contiguous().data() as Float32Array) : null;
+        return reference ? (out.contiguous().data() as Float32Array) : null;
       }),
     );
-    if (yamnet && y) {
-      const dim = yamnet.config.embeddingDim;
-      cos += meanEmbeddingCosine(yamnet.run(clip).embeddings, yamnet.run(y).embeddings, dim);
+    if (reference && y) {
+      const { yamnet, embeddings } = reference;
+      cos += meanEmbeddingCosine(embeddings[k]!, yamnet.run(y).embeddings, yamnet.config.embeddingDim);
     }
-  }
+  });
   codec.train(wasTraining);
-  return { melL1: mel / clips.length, yamnetCos: yamnet ? cos / clips.length : null };
+  return { melL1: mel / clips.length, yamnetCos: reference ? cos / clips.length : null };
 }
 
 function saveAtomically(path: string, write: (tmp: string) => void): void {
@@ -245,6 +251,9 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
   const schedule = warmupConstant(o.learningRate, o.warmupSteps);
   const validation = validationSet(corpus, o.validationSegments);
+  const yamnetReference = yamnet
+    ? { yamnet, embeddings: validation.map((clip) => yamnet.run(clip).embeddings) }
+    : null;
   const batches = corpus.batches('train', { batchSize: o.batchSize, seed: o.seed + step, cropSamples });
   const runStart = Date.now();
   let lastCheckpoint = Date.now();
@@ -340,7 +349,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
       );
       const melByLevels: Record<string, number> = {};
       for (const l of levels) {
-        const scores = validateCodec(codec, validation, l, l === codec.numCodebooks ? yamnet : null);
+        const scores = validateCodec(codec, validation, l, l === codec.numCodebooks ? yamnetReference : null);
         melByLevels[String(l)] = scores.melL1;
         if (scores.yamnetCos !== null) record.validationYamnetCos = scores.yamnetCos;
       }
