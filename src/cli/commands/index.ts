@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { codecCommand } from './codec.js';
 import { corpusCommand } from './corpus.js';
+import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
@@ -12,6 +13,7 @@ import { studyCommand } from './study.js';
 export const commands: Command[] = [
   codecCommand,
   corpusCommand,
+  datasetCommand,
   evalCommand,
   inspectCommand,
   modelsCommand,
