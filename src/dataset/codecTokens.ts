@@ -1,5 +1,5 @@
 // The codec's acoustic tokens of a long clip in bounded memory: the SoundStream encoder is causal and carries
-// its state between chunks (StreamState, src/codec/layers.ts), so encoding 30 s chunks one after the other
+// its state between chunks (StreamState, src/codec/layers.ts), so encoding 10 s chunks one after the other
 // gives the same latents, hence the same tokens, as encoding the whole clip at once (tested), while the
 // activations of a 10-minute file never exist at once.
 import { StreamState } from '../codec/layers.js';
@@ -8,8 +8,8 @@ import { V2meowError } from '../errors.js';
 import { noGrad, tensor, tidy } from '../torch/index.js';
 import type { AcousticTokens } from './featurizer.js';
 
-/** Codec frames per chunk (30 s at 50 Hz). */
-export const defaultChunkFrames = 1500;
+/** Codec frames per chunk (10 s at 50 Hz): bounds the encoder's activations to a few hundred MB. */
+export const defaultChunkFrames = 500;
 
 /** Tokens [levels, ceil(N / hop)] of 16 kHz samples, encoded `chunkFrames` frames at a time. */
 export function encodeInChunks(
