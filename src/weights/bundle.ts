@@ -133,9 +133,9 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
         uses.push({ role, stream, how, use });
       }
   }
-  for (const a of uses)
-    for (const b of uses) {
-      if (a.stream !== b.stream || a.role >= b.role) continue;
+  uses.forEach((a, i) => {
+    for (const b of uses.slice(i + 1)) {
+      if (a.stream !== b.stream) continue;
       for (const field of ['tokenizerId', ...numericFields] as const)
         if (a.use[field] !== b.use[field])
           fail(
@@ -144,6 +144,7 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
               `but part '${b.role}' ${b.how} it with ${field} ${b.use[field]}`,
           );
     }
+  });
   return m as BundleManifest;
 }
 
