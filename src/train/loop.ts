@@ -338,12 +338,13 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
     await parallel.syncParameters(params);
     const adamW = new AdamW(groups, { lr: o.learningRate, ...o.adamW });
     optimizer = adamW;
-    if (started.extraTensors) {
-      try {
-        if (resuming) adamW.loadStateDict(started.extraTensors, state.optimizerSteps ?? step);
-      } finally {
-        for (const t of started.extraTensors.values()) t.dispose();
-      }
+    const moments = started.extraTensors ?? new Map<string, Tensor>();
+    try {
+      if (resuming && [...adamW.stateDict().keys()].every((name) => moments.has(name)))
+        adamW.loadStateDict(moments, state.optimizerSteps ?? step);
+      else if (resuming) log(`${checkpointPath} holds no optimizer state: AdamW's moments start at zero`);
+    } finally {
+      for (const t of moments.values()) t.dispose();
     }
     const schedule = learningRateSchedule(o);
     const shard: DataShard = { rank: parallel.rank, worldSize: parallel.worldSize, seed };

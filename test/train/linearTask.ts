@@ -43,6 +43,8 @@ export interface LinearTaskOptions {
   readonly onStep?: (step: number) => void;
   /** Milliseconds each step blocks (child-process tests: time to send a signal mid-run). */
   readonly stepMilliseconds?: number;
+  /** The 0-based step whose loss is NaN (tests of skipped updates). */
+  readonly nanAtStep?: number;
 }
 
 /** The fixed data set: rows [numItems, inputDim] and targets. */
@@ -134,7 +136,8 @@ export class LinearTask implements TrainingTask<LinearBatch> {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.options.stepMilliseconds);
     const n = batch.y.length;
     const x = tensor(batch.x, [n, this.inputDim]).add(randn([n, this.inputDim]).mul(0.01));
-    const loss = F.mseLoss(this.model!.forward(x), tensor(batch.y, [n]));
+    let loss = F.mseLoss(this.model!.forward(x), tensor(batch.y, [n]));
+    if (context.step === this.options.nanAtStep) loss = loss.mul(Number.NaN);
     return { loss, metrics: { items: batch.items.join(','), coin: context.random() } };
   }
 

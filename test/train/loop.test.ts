@@ -5,7 +5,15 @@
 // data-parallel hook is called as documented and only the main rank writes files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -159,6 +167,29 @@ describe('runTraining', () => {
       runTraining(new LinearTask(), options(newDir(), { initFrom: join(root, 'missing.safetensors') })),
       /missing\.safetensors: --init weights do not exist/,
     );
+  });
+
+  test('a step with non-finite gradients updates nothing; a checkpoint without optimizer state still resumes', async () => {
+    const outDir = newDir();
+    const messages: string[] = [];
+    const log = (m: string) => messages.push(m);
+    await runTraining(new LinearTask({ nanAtStep: 2 }), options(outDir, { maxSteps: 5, log }));
+    assert.ok(messages.includes('step 3: gradient norm NaN, update skipped'), messages.join('\n'));
+    const records = readLog(join(outDir, runFiles.log));
+    assert.deepEqual(
+      records.map((r) => r.gradNorm === null),
+      [false, false, true, false, false],
+    );
+    const training = readModelInfo(join(outDir, runFiles.checkpoint)).extra.training as {
+      optimizerSteps: number;
+    };
+    assert.equal(training.optimizerSteps, 4);
+    // best.safetensors as the checkpoint: the model goes on from there with fresh moments
+    copyFileSync(join(outDir, runFiles.best), join(outDir, runFiles.checkpoint));
+    messages.length = 0;
+    const summary = await runTraining(new LinearTask(), options(outDir, { maxSteps: 8, log }));
+    assert.equal(summary.step, 8);
+    assert.ok(messages.some((m) => m.endsWith("holds no optimizer state: AdamW's moments start at zero")));
   });
 
   test('checkpoints every few minutes (0: after every step), each one complete', async () => {
