@@ -285,6 +285,13 @@ function flatParameters(params: Tensor[] | ParamGroup[]): Tensor[] {
     : (params as Tensor[]);
 }
 
+/** Seconds as '40 s', '12 min' or '3.5 h'. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Trains `task` until maxSteps, maxMinutes or a signal; resumes from outDir's checkpoint when there is one. */
@@ -469,7 +476,7 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
         );
         log(
           `${task.name} step ${step}/${o.maxSteps} ${middle} lr ${context.learningRate.toExponential(2)} ` +
-            `${seconds.toFixed(2)} s/step, ${(left / 60).toFixed(0)} min left`,
+            `${seconds.toFixed(2)} s/step, ${formatDuration(left)} left`,
         );
       }
       if (Date.now() - lastCheckpoint >= o.checkpointMinutes * 60_000) await checkpoint();
