@@ -241,8 +241,15 @@ export function musicCurves(samples: Float32Array, sampleRateHz = audioSampleRat
  * Rhythm curves of an audio file's (or a video's soundtrack's) music, decoded at the rhythm module's 22.05 kHz:
  * hi-hats above 8 kHz matter to the tempo (the 130 bpm excerpt is tracked at 65 bpm from 16 kHz audio).
  */
-export async function musicCurvesOfFile(path: string): Promise<MusicCurves> {
-  const samples = await decodeAudio(path, { sampleRateHz: rhythmSampleRateHz });
+export async function musicCurvesOfFile(
+  path: string,
+  window: { readonly startSec?: number; readonly seconds?: number } = {},
+): Promise<MusicCurves> {
+  const samples = await decodeAudio(path, {
+    sampleRateHz: rhythmSampleRateHz,
+    startSec: window.startSec,
+    durationSec: window.seconds,
+  });
   return analyzeMusicCurves(samples, rhythmSampleRateHz);
 }
 
