@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Mobilenet } from '../../src/encoders/mobilenet.js';
 import { V2meowError } from '../../src/errors.js';
 import { motionStreamDim, poseStreamDim, VisualFeatureExtractor } from '../../src/features/visual.js';
 import { VisualTokenCodebook } from '../../src/features/visualTokens.js';
@@ -80,6 +81,24 @@ test('the committed token codebook: 256 x 1280 over a 7x7 map, each centroid is 
   });
   assert.deepEqual(Array.from(codebook.assign(map)), ids);
   assert.throws(() => VisualTokenCodebook.load(join(folder, 'none.safetensors')), /not found/);
+});
+
+test('MobileNetV2 pre-pool map: 7x7x1280 cells whose mean is the pooled feature vector', slow, async () => {
+  const mobilenet = await Mobilenet.fromPretrained('default', { spatialMap: true });
+  assert.equal(mobilenet.gridSize, 7);
+  const data = new Uint8Array(224 * 224 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) % 256;
+  const output = mobilenet.encode({ data, width: 224, height: 224 });
+  const map = output.spatialMap!;
+  assert.equal(map.length, 49 * 1280);
+  let worst = 0;
+  for (let c = 0; c < 1280; c++) {
+    let sum = 0;
+    for (let cell = 0; cell < 49; cell++) sum += map[cell * 1280 + c]!;
+    worst = Math.max(worst, Math.abs(sum / 49 - output.features[c]!));
+  }
+  assert.ok(worst < 0.05, `mean of the cells differs from the pool by ${worst}`);
+  mobilenet.dispose();
 });
 
 test(
