@@ -21,6 +21,7 @@ import {
 import { type CurveSet, curveNames } from '../../src/features/streams.js';
 import { semanticRateHz } from '../../src/features/timeline.js';
 import { mediaDir, slow } from '../helpers.js';
+import { writeBouncingSquareVideo } from '../rhythm/syntheticVideo.js';
 import { writeDemoClip } from './demoClip.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'v2meow-curves-'));
@@ -171,4 +172,24 @@ test('120 bpm demo clip: video and music curves peak within 70 ms of each other 
       `${name}: ${aligned}/${beats.length} aligned, offsets ${offsets}`,
     );
   }
+});
+
+test('video curves of a bouncing square with a cut: beat phase at the reversal rate, a boundary at the cut', async () => {
+  const video = writeBouncingSquareVideo(join(folder, 'cut.mp4'), { bpm: 100, durationSec: 12, cutSec: 6.3 });
+  const { curves, analysis } = await videoCurvesOfFile(video.path);
+  assert.equal(curves.numFrames, 300);
+  const tempo = phaseTempoBpm(curves);
+  assert.ok(Math.abs(tempo / 100 - 1) < 0.03, `beat phase at ${tempo} bpm`);
+  const boundary = curveChannel(curves, 'boundary');
+  assert.deepEqual(analysis.cutsSec.length, 1);
+  assert.ok(
+    Math.abs(argmax(boundary) - 6.3 * semanticRateHz) <= 4,
+    `boundary peak at frame ${argmax(boundary)}`,
+  );
+  assert.ok(boundary.filter((v) => v > 0.5).length <= 3, 'one narrow bump');
+  for (const name of ['onset', 'energy', 'downbeat'] as const)
+    assert.ok(
+      curveChannel(curves, name).every((v) => v >= 0 && v <= 1),
+      `${name} in [0, 1]`,
+    );
 });
