@@ -1,72 +1,53 @@
-// The codec training log: one JSON record per step in log.jsonl (append-only, so a resumed run continues
-// the same file), and the loss plot drawn from it.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { plotLossCurves } from '../plot/lossCurves.js';
+// The codec's records in the shared training log (trainLog.ts) and the curves of its loss plot: training
+// mel-L1 (smoothed), validation mel-L1 per level count and validation YAMNet cosine.
+import type { LossSeries } from '../plot/lossCurves.js';
+import {
+  movingAverage,
+  plotSmoothingSteps,
+  readLog as readTrainLog,
+  type TrainLogRecord,
+  writeLossPlot as writeTrainPlot,
+} from './trainLog.js';
 
-export interface CodecLogRecord {
-  step: number;
-  time: string;
+export { appendLog } from './trainLog.js';
+
+export interface CodecLogRecord extends TrainLogRecord {
   /** 'decoder' (decoder-only phase) or 'both'. */
-  phase: string;
+  readonly phase: string;
   /** RVQ levels used in this batch (quantizer dropout). */
-  numLevels: number;
-  loss: number;
-  stft: number;
-  mel: number;
-  commit: number;
+  readonly numLevels: number;
+  readonly stft: number;
+  readonly mel: number;
+  readonly commit: number;
   /** MusiCNN frame-feature distance, when that loss is on. */
-  musicnn?: number;
+  readonly musicnn?: number;
   /** Standard deviation of the encoder latents (a collapse shows as a falling value). */
-  latentStd: number;
+  readonly latentStd: number;
   /** Distinct level-0 codes in the batch. */
-  distinctCodes: number;
-  gradNorm: number;
-  /** Wall-clock seconds of the step. */
-  seconds: number;
+  readonly distinctCodes: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
   /** Validation mel-L1 by number of levels, on the steps that validate. */
-  validationMel?: Record<string, number>;
+  readonly validationMel?: Readonly<Record<string, number>>;
   /** Validation YAMNet embedding cosine at all levels, on the steps that validate (when enabled). */
-  validationYamnetCos?: number;
+  readonly validationYamnetCos?: number;
 }
 
-export function appendLog(path: string, record: CodecLogRecord): void {
-  appendFileSync(path, `${JSON.stringify(record)}\n`);
-}
-
-/**
- * Records of a log, one per step in step order. A run resumed from a checkpoint repeats the steps after it;
- * the later record of a step wins.
- */
+/** Records of a codec run's log.jsonl, one per step in step order. */
 export function readLog(path: string): CodecLogRecord[] {
-  if (!existsSync(path)) return [];
-  const byStep = new Map<number, CodecLogRecord>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim().length === 0) continue;
-    const record = JSON.parse(line) as CodecLogRecord;
-    byStep.set(record.step, record);
-  }
-  return [...byStep.values()].sort((a, b) => a.step - b.step);
-}
-
-/** Moving average over `window` records (the per-step training loss is noisy with quantizer dropout). */
-function smooth(values: number[], window: number): number[] {
-  return values.map((_, i) => {
-    const from = Math.max(0, i - window + 1);
-    const slice = values.slice(from, i + 1);
-    return slice.reduce((a, b) => a + b, 0) / slice.length;
-  });
+  return readTrainLog<CodecLogRecord>(path);
 }
 
 /** Training mel-L1 (smoothed), validation mel-L1 per level count and validation YAMNet cos, against steps. */
-export async function writeLossPlot(records: readonly CodecLogRecord[], path: string): Promise<void> {
-  if (records.length === 0) return;
-  const series = [
+export function codecLossSeries(records: readonly CodecLogRecord[]): LossSeries[] {
+  if (records.length === 0) return [];
+  const series: LossSeries[] = [
     {
-      name: 'train mel-L1 (avg 20)',
+      name: `train mel-L1 (avg ${plotSmoothingSteps})`,
       steps: records.map((r) => r.step),
-      values: smooth(
+      values: movingAverage(
         records.map((r) => r.mel),
-        20,
+        plotSmoothingSteps,
       ),
     },
   ];
@@ -84,5 +65,13 @@ export async function writeLossPlot(records: readonly CodecLogRecord[], path: st
       steps: withCos.map((r) => r.step),
       values: withCos.map((r) => r.validationYamnetCos!),
     });
-  await plotLossCurves(series, path, { title: 'codec training' });
+  return series;
+}
+
+/** Draws the codec's loss plot to a PNG at `path`. */
+export function writeLossPlot(records: readonly CodecLogRecord[], path: string): Promise<void> {
+  return writeTrainPlot(records, path, {
+    title: 'codec training',
+    series: (r) => codecLossSeries(r as readonly CodecLogRecord[]),
+  });
 }

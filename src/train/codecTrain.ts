@@ -1,11 +1,9 @@
-// Training loop of the music codec (issue 7's recipe): start from Lyra's encoder/decoder with a k-means RVQ,
-// fine-tune on the music corpus with multi-scale STFT + mel reconstruction losses, a small commitment loss, a
-// MusiCNN frame-feature distance, EMA codebooks with dead-code restarts and quantizer dropout, at a low
-// learning rate after a warmup (the defaults are the recipe of the committed codec: docs/codec.md).
-// Checkpoints (codec + optimizer + step) every few minutes, resume from them, a JSON-lines log, a loss plot,
-// and the best validation model kept apart.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+// The music codec as a task of the shared training loop (loop.ts; issue 7's recipe): start from Lyra's
+// encoder/decoder with a k-means RVQ, fine-tune on the music corpus with multi-scale STFT + mel reconstruction
+// losses, a small commitment loss, a MusiCNN frame-feature distance, EMA codebooks with dead-code restarts
+// and quantizer dropout, at a low learning rate after a warmup (the defaults are the recipe of the committed
+// codec: docs/codec.md). The loop brings checkpoints, resume, signals, log.jsonl, the loss plot and the best
+// validation model kept apart (docs/training.md).
 import { melL1, multiScaleStftLoss, yamnetMelL1 } from '../codec/losses.js';
 import { meanEmbeddingCosine } from '../codec/metrics.js';
 import {
@@ -18,18 +16,24 @@ import {
 import { CorpusReader } from '../data/corpusReader.js';
 import { Yamnet } from '../encoders/yamnet.js';
 import { V2meowError } from '../errors.js';
-import {
-  AdamW,
-  clipGradNorm,
-  manualSeed,
-  noGrad,
-  type Tensor,
-  tensor,
-  tidy,
-  warmupConstant,
-} from '../torch/index.js';
+import { noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
+import { randomInt } from '../util/random.js';
+import { EpochOrder, indexedBatches } from './batchOrder.js';
 import { initFromLyra, initQuantizerByKMeans } from './codecInit.js';
-import { appendLog, type CodecLogRecord, readLog, writeLossPlot } from './codecLog.js';
+import { type CodecLogRecord, codecLossSeries } from './codecLog.js';
+import {
+  type BatchSource,
+  type DataParallel,
+  type DataShard,
+  defaultTrainingOptions,
+  runTraining,
+  type StartedTask,
+  type StepContext,
+  type StepOutput,
+  type TrainingStart,
+  type TrainingTask,
+  type ValidationResult,
+} from './loop.js';
 import { MusicnnFeatureLoss } from './musicnnFeatureLoss.js';
 
 export interface CodecTrainOptions {
@@ -76,6 +80,8 @@ export interface CodecTrainOptions {
   /** Free-form provenance stored with every checkpoint (corpus, commit, recipe). */
   readonly provenance?: Record<string, unknown>;
   readonly log?: (message: string) => void;
+  /** Data-parallel hook (default: one process). */
+  readonly parallel?: DataParallel;
 }
 
 export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'outDir'> = {
@@ -103,10 +109,8 @@ export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'ou
   seed: 0,
 };
 
-const checkpointName = 'checkpoint.safetensors';
 /** Version of the mel-L1 definition in losses.ts; a resumed run with another resets its best score. */
 export const melDefinitionVersion = 2;
-const bestName = 'best.safetensors';
 
 /** Fixed validation waveforms [n, segmentSamples] from the corpus validation split. */
 function validationSet(corpus: CorpusReader, count: number): Float32Array[] {
@@ -167,218 +171,264 @@ export function validateCodec(
   return { melL1: mel / clips.length, yamnetCos: reference ? cos / clips.length : null };
 }
 
-function saveAtomically(path: string, write: (tmp: string) => void): void {
-  const tmp = `${path}.tmp`;
-  write(tmp);
-  renameSync(tmp, path);
+/** A training batch: crops [batchSize, numSamples] of corpus segments. */
+export interface CodecBatch {
+  readonly samples: Float32Array;
+  readonly batchSize: number;
+  readonly numSamples: number;
 }
 
-/** Runs (or resumes) training; returns the final step. */
-export async function trainCodec(o: CodecTrainOptions): Promise<number> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  mkdirSync(o.outDir, { recursive: true });
-  const corpus = CorpusReader.open(o.corpusDir);
-  const checkpointPath = join(o.outDir, checkpointName);
-  const logPath = join(o.outDir, 'log.jsonl');
-  manualSeed(o.seed);
+/** The codec's part of training: model, data, loss and validation; the loop does the rest. */
+export class CodecTrainingTask implements TrainingTask<CodecBatch> {
+  readonly name = 'codec';
+  readonly scoreName = `validation mel-L1 at all levels (definition ${melDefinitionVersion})`;
+  private corpus: CorpusReader | null = null;
+  private codecModel: SoundStreamCodec | null = null;
+  private yamnet: Yamnet | null = null;
+  private musicnnLoss: MusicnnFeatureLoss | null = null;
+  private validation: Float32Array[] = [];
+  private yamnetReference: YamnetReference | null = null;
 
-  let codec: SoundStreamCodec;
-  let fresh = false; // a new codec: initialised from Lyra and k-means below
-  let step = 0;
-  let bestMel = Number.POSITIVE_INFINITY;
-  let optimizerState: Map<string, Tensor> | null = null;
-  const cropSamples = Math.round(o.cropSeconds * corpus.sampleRateHz);
-  const framesPerBatch = (o.batchSize * cropSamples) / 320;
-  if (existsSync(checkpointPath)) {
-    const loaded = loadCodec(checkpointPath);
-    codec = loaded.codec;
-    step = Number(loaded.provenance.steps ?? 0);
-    bestMel =
-      loaded.provenance.melDefinitionVersion === melDefinitionVersion
-        ? Number(loaded.provenance.bestValidationMelL1 ?? Number.POSITIVE_INFINITY)
-        : Number.POSITIVE_INFINITY;
-    optimizerState = loaded.rest;
-    log(`resumed from ${checkpointPath} at step ${step}`);
-  } else if (o.initFrom) {
-    const start = loadCodec(o.initFrom);
-    for (const t of start.rest.values()) t.dispose();
-    codec = start.codec;
-    log(`starting from the weights of ${o.initFrom}`);
-  } else {
-    codec = createCodec(o.preset);
-    fresh = true;
+  constructor(readonly options: CodecTrainOptions) {}
+
+  get codec(): SoundStreamCodec {
+    if (!this.codecModel) throw new Error('CodecTrainingTask: start() first');
+    return this.codecModel;
   }
-  const yamnet = o.validateYamnet ? await Yamnet.fromPretrained() : null;
-  if (yamnet && yamnet.config.sampleRateHz !== codec.sampleRateHz) {
-    const [needed, rate] = [yamnet.config.sampleRateHz, codec.sampleRateHz];
-    yamnet.dispose();
-    codec.dispose();
-    corpus.close();
-    for (const t of optimizerState?.values() ?? []) t.dispose();
-    throw new V2meowError(
-      'BAD_ARGUMENT',
-      `YAMNet validation needs a ${needed} Hz codec, this one runs at ${rate} Hz (use --no-validate-yamnet)`,
-      o.outDir,
+
+  async start(start: TrainingStart, log: (message: string) => void): Promise<StartedTask> {
+    const o = this.options;
+    try {
+      const corpus = CorpusReader.open(o.corpusDir);
+      this.corpus = corpus;
+      let started: StartedTask = {};
+      if (start.from === 'checkpoint') {
+        const loaded = loadCodec(start.path);
+        this.codecModel = loaded.codec;
+        started = { provenance: loaded.provenance, extraTensors: loaded.rest };
+      } else if (start.from === 'init') {
+        const loaded = loadCodec(start.path);
+        for (const t of loaded.rest.values()) t.dispose();
+        this.codecModel = loaded.codec;
+        log(`starting from the weights of ${start.path}`);
+      } else this.codecModel = createCodec(o.preset);
+      const codec = this.codecModel;
+      this.yamnet = o.validateYamnet ? await Yamnet.fromPretrained() : null;
+      if (this.yamnet && this.yamnet.config.sampleRateHz !== codec.sampleRateHz) {
+        for (const t of started.extraTensors?.values() ?? []) t.dispose();
+        throw new V2meowError(
+          'BAD_ARGUMENT',
+          `YAMNet validation needs a ${this.yamnet.config.sampleRateHz} Hz codec, this one runs at ` +
+            `${codec.sampleRateHz} Hz (use --no-validate-yamnet)`,
+          o.outDir,
+        );
+      }
+      if (start.from === 'fresh') {
+        if (o.fromLyra) {
+          initFromLyra(codec);
+          log("encoder and decoder start from Lyra v2's weights");
+        }
+        const began = Date.now();
+        const cropSamples = Math.round(o.cropSeconds * corpus.sampleRateHz);
+        initQuantizerByKMeans(codec, corpus, {
+          numSegments: o.kmeansSegments,
+          iterations: o.kmeansIterations,
+          framesPerBatch: (o.batchSize * cropSamples) / codec.hopSamples,
+          seed: o.seed + 1,
+          log,
+        });
+        log(`k-means init took ${((Date.now() - began) / 1000).toFixed(0)} s`);
+      }
+      codec.train();
+      this.musicnnLoss =
+        o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
+      this.validation = validationSet(corpus, o.validationSegments);
+      const yamnet = this.yamnet;
+      this.yamnetReference = yamnet
+        ? { yamnet, embeddings: this.validation.map((clip) => yamnet.run(clip).embeddings) }
+        : null;
+      return started;
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  parameters(): Tensor[] {
+    return this.codec.parameters();
+  }
+
+  /** Random crops of the train split's segments, each epoch a seeded permutation (batchOrder.ts). */
+  batches(shard: DataShard, resume: { step: number; state: unknown }): BatchSource<CodecBatch> {
+    const corpus = this.corpus!;
+    const segments = corpus.segments('train');
+    if (segments.length === 0)
+      throw new V2meowError('EMPTY_CORPUS', "split 'train' has no segments", this.options.corpusDir);
+    const numSamples = Math.round(this.options.cropSeconds * corpus.sampleRateHz);
+    if (numSamples < 1 || numSamples > corpus.segmentSamples)
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `--crop-seconds ${this.options.cropSeconds}: segments of this corpus last ` +
+          `${corpus.segmentSamples / corpus.sampleRateHz} s`,
+        this.options.corpusDir,
+      );
+    const order = new EpochOrder(segments.length, this.options.batchSize, shard, 'codec:train');
+    return indexedBatches(
+      (index) => {
+        const rows = order.batch(index);
+        const samples = new Float32Array(rows.items.length * numSamples);
+        rows.items.forEach((item, row) => {
+          const cropStart = randomInt(rows.rowRandom[row]!, corpus.segmentSamples - numSamples + 1);
+          corpus.readSegmentInto(segments[item]!, samples, row * numSamples, cropStart, numSamples);
+        });
+        return { samples, batchSize: rows.items.length, numSamples };
+      },
+      resume.state,
+      resume.step,
     );
   }
-  if (fresh) {
-    if (o.fromLyra) {
-      initFromLyra(codec);
-      log("encoder and decoder start from Lyra v2's weights");
-    }
-    const started = Date.now();
-    initQuantizerByKMeans(codec, corpus, {
-      numSegments: o.kmeansSegments,
-      iterations: o.kmeansIterations,
-      framesPerBatch,
-      seed: o.seed + 1,
-      log,
-    });
-    log(`k-means init took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  }
-  codec.train();
-  const optimizer = new AdamW(codec.parameters(), {
-    lr: o.learningRate,
-    beta1: 0.8,
-    beta2: 0.99,
-    weightDecay: 0,
-  });
-  if (optimizerState) {
-    optimizer.loadStateDict(optimizerState, step);
-    for (const t of optimizerState.values()) t.dispose();
-  }
-  const musicnnLoss =
-    o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
-  const schedule = warmupConstant(o.learningRate, o.warmupSteps);
-  const validation = validationSet(corpus, o.validationSegments);
-  const yamnetReference = yamnet
-    ? { yamnet, embeddings: validation.map((clip) => yamnet.run(clip).embeddings) }
-    : null;
-  const batches = corpus.batches('train', { batchSize: o.batchSize, seed: o.seed + step, cropSamples });
-  const runStart = Date.now();
-  let lastCheckpoint = Date.now();
-  const provenance = (): Record<string, unknown> => ({
-    ...o.provenance,
-    corpus: o.corpusDir,
-    recipe: {
-      fromLyra: o.fromLyra,
-      initFrom: o.initFrom,
-      batchSize: o.batchSize,
-      cropSeconds: o.cropSeconds,
-      learningRate: o.learningRate,
-      warmupSteps: o.warmupSteps,
-      decoderOnlySteps: o.decoderOnlySteps,
-      commitWeight: o.commitWeight,
-      melWeight: o.melWeight,
-      stftWeight: o.stftWeight,
-      yamnetMelWeight: o.yamnetMelWeight,
-      musicnnWeight: o.musicnnWeight,
-      levelDropout: o.levelDropout,
-      kmeansSegments: o.kmeansSegments,
-      kmeansIterations: o.kmeansIterations,
-    },
-    steps: step,
-    bestValidationMelL1: bestMel,
-    melDefinitionVersion,
-    savedAt: new Date().toISOString(),
-  });
-  /** Writes the checkpoint, then redraws the loss plot. */
-  const checkpoint = (): Promise<void> => {
-    saveAtomically(checkpointPath, (tmp) => saveCodec(tmp, codec, provenance(), optimizer.stateDict()));
-    lastCheckpoint = Date.now();
-    log(`step ${step}: checkpoint written`);
-    return writeLossPlot(readLog(logPath), join(o.outDir, 'loss.png')).catch((e) => log(`plot failed: ${e}`));
-  };
 
-  // SIGINT / SIGTERM end the run after the current step, with a checkpoint. The loop yields to the event
-  // loop once per step, so that signals are seen and the loss plot (an async PNG encode) gets written.
-  let stopSignal: string | null = null;
-  const onSignal = (signal: string) => {
-    stopSignal = signal;
-    log(`${signal}: stopping after this step`);
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000 && !stopSignal) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (stopSignal) break;
-    const batch = batches.next().value;
-    const decoderOnly = step < o.decoderOnlySteps;
+  step(batch: CodecBatch, context: StepContext): StepOutput {
+    const o = this.options;
+    const codec = this.codec;
+    const decoderOnly = context.step < o.decoderOnlySteps;
     const numLevels =
-      Math.random() < o.levelDropout
-        ? 1 + Math.floor(Math.random() * codec.numCodebooks)
+      context.random() < o.levelDropout
+        ? 1 + Math.floor(context.random() * codec.numCodebooks)
         : codec.numCodebooks;
-    const t0 = Date.now();
-    const record = tidy((): CodecLogRecord => {
-      const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
-      const latents = decoderOnly ? noGrad(() => codec.latents(wave)) : codec.latents(wave);
-      const q = codec.quantizer.forward(latents, numLevels);
-      const y = codec.decoder.forward(q.quantized).squeeze(1);
-      const stft = multiScaleStftLoss(y, wave);
-      const mel = melL1(y, wave);
-      let loss = stft.mul(o.stftWeight).add(mel.mul(o.melWeight));
-      if (o.yamnetMelWeight > 0) loss = loss.add(yamnetMelL1(y, wave).mul(o.yamnetMelWeight));
-      const musicnn = musicnnLoss?.distance(y, wave);
-      if (musicnn) loss = loss.add(musicnn.mul(o.musicnnWeight));
-      if (!decoderOnly) loss = loss.add(q.commitLoss.mul(o.commitWeight));
-      optimizer.zeroGrad();
-      loss.backward();
-      const gradNorm = clipGradNorm(codec.parameters(), 10);
-      optimizer.stepWith(schedule(step));
-      const level0 = q.codes.select(1, 0).flatten().toArray();
-      return {
-        step: step + 1,
-        time: new Date().toISOString(),
+    const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
+    const latents = decoderOnly ? noGrad(() => codec.latents(wave)) : codec.latents(wave);
+    const q = codec.quantizer.forward(latents, numLevels);
+    const y = codec.decoder.forward(q.quantized).squeeze(1);
+    const stft = multiScaleStftLoss(y, wave);
+    const mel = melL1(y, wave);
+    let loss = stft.mul(o.stftWeight).add(mel.mul(o.melWeight));
+    if (o.yamnetMelWeight > 0) loss = loss.add(yamnetMelL1(y, wave).mul(o.yamnetMelWeight));
+    const musicnn = this.musicnnLoss?.distance(y, wave);
+    if (musicnn) loss = loss.add(musicnn.mul(o.musicnnWeight));
+    if (!decoderOnly) loss = loss.add(q.commitLoss.mul(o.commitWeight));
+    const level0 = q.codes.select(1, 0).flatten().toArray();
+    return {
+      loss,
+      metrics: {
         phase: decoderOnly ? 'decoder' : 'both',
         numLevels,
-        loss: loss.item(),
-        stft: stft.item(),
-        mel: mel.item(),
-        commit: q.commitLoss.item(),
-        ...(musicnn ? { musicnn: musicnn.item() } : {}),
-        latentStd: latents.detach().var().sqrt().item(),
+        stft,
+        mel,
+        commit: q.commitLoss,
+        ...(musicnn ? { musicnn } : {}),
+        latentStd: latents.detach().var().sqrt(),
         distinctCodes: new Set(level0).size,
-        gradNorm,
-        seconds: 0,
-      };
-    });
-    step += 1;
-    record.seconds = (Date.now() - t0) / 1000;
-    if (step % o.validateEvery === 0 || step === 1) {
-      const levels = [4, 8, codec.numCodebooks].filter(
-        (l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i,
-      );
-      const melByLevels: Record<string, number> = {};
-      for (const l of levels) {
-        const scores = validateCodec(codec, validation, l, l === codec.numCodebooks ? yamnetReference : null);
-        melByLevels[String(l)] = scores.melL1;
-        if (scores.yamnetCos !== null) record.validationYamnetCos = scores.yamnetCos;
-      }
-      record.validationMel = melByLevels;
-      const full = melByLevels[String(codec.numCodebooks)]!;
-      if (full < bestMel) {
-        bestMel = full;
-        saveAtomically(join(o.outDir, bestName), (tmp) => saveCodec(tmp, codec, provenance()));
-      }
-      const cos = record.validationYamnetCos;
-      log(
-        `step ${step}: validation mel-L1 ${JSON.stringify(melByLevels)} (best ${bestMel.toFixed(4)})` +
-          (cos === undefined ? '' : `, YAMNet cos ${cos.toFixed(4)} at ${codec.numCodebooks} levels`),
-      );
-    }
-    appendLog(logPath, record);
-    if (step % 10 === 0)
-      log(
-        `step ${step} [${record.phase}] loss ${record.loss.toFixed(4)} mel ${record.mel.toFixed(4)} commit ${record.commit.toFixed(4)} ` +
-          `std ${record.latentStd.toFixed(3)} codes ${record.distinctCodes} levels ${numLevels} ${record.seconds.toFixed(2)} s/step`,
-      );
-    if (Date.now() - lastCheckpoint > o.checkpointMinutes * 60_000) await checkpoint();
+      },
+    };
   }
-  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  await checkpoint();
-  optimizer.dispose();
-  musicnnLoss?.dispose();
-  yamnet?.dispose();
-  codec.dispose();
-  corpus.close();
-  return step;
+
+  /** Mel-L1 at 4, 8 and all levels (the score: all levels) and YAMNet cosine at all levels. */
+  validate(): ValidationResult {
+    const codec = this.codec;
+    const levels = [4, 8, codec.numCodebooks].filter(
+      (l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i,
+    );
+    const melByLevels: Record<string, number> = {};
+    let yamnetCos: number | null = null;
+    for (const l of levels) {
+      const reference = l === codec.numCodebooks ? this.yamnetReference : null;
+      const scores = validateCodec(codec, this.validation, l, reference);
+      melByLevels[String(l)] = scores.melL1;
+      if (scores.yamnetCos !== null) yamnetCos = scores.yamnetCos;
+    }
+    return {
+      score: melByLevels[String(codec.numCodebooks)]!,
+      metrics: {
+        validationMel: melByLevels,
+        ...(yamnetCos === null ? {} : { validationYamnetCos: yamnetCos }),
+      },
+    };
+  }
+
+  save(
+    path: string,
+    provenance: Record<string, unknown>,
+    optimizerState?: ReadonlyMap<string, Tensor>,
+  ): void {
+    saveCodec(path, this.codec, provenance, optimizerState);
+  }
+
+  provenance(state: { step: number; bestScore: number }): Record<string, unknown> {
+    const o = this.options;
+    return {
+      corpus: o.corpusDir,
+      recipe: {
+        fromLyra: o.fromLyra,
+        initFrom: o.initFrom,
+        batchSize: o.batchSize,
+        cropSeconds: o.cropSeconds,
+        learningRate: o.learningRate,
+        warmupSteps: o.warmupSteps,
+        decoderOnlySteps: o.decoderOnlySteps,
+        commitWeight: o.commitWeight,
+        melWeight: o.melWeight,
+        stftWeight: o.stftWeight,
+        yamnetMelWeight: o.yamnetMelWeight,
+        musicnnWeight: o.musicnnWeight,
+        levelDropout: o.levelDropout,
+        kmeansSegments: o.kmeansSegments,
+        kmeansIterations: o.kmeansIterations,
+      },
+      bestValidationMelL1: Number.isFinite(state.bestScore) ? state.bestScore : null,
+      melDefinitionVersion,
+    };
+  }
+
+  /** Checkpoints written before the shared loop recorded their best mel-L1 here. */
+  bestScoreOf(provenance: Record<string, unknown>): number | undefined {
+    const best = provenance.bestValidationMelL1;
+    return provenance.melDefinitionVersion === melDefinitionVersion && typeof best === 'number' && best > 0
+      ? best
+      : undefined;
+  }
+
+  describe(r: CodecLogRecord): string {
+    return (
+      `[${r.phase}] loss ${r.loss.toFixed(4)} mel ${r.mel.toFixed(4)} commit ${r.commit.toFixed(4)} ` +
+      `std ${r.latentStd.toFixed(3)} codes ${r.distinctCodes} levels ${r.numLevels}`
+    );
+  }
+
+  plotSeries(records: readonly CodecLogRecord[]) {
+    return codecLossSeries(records);
+  }
+
+  dispose(): void {
+    this.musicnnLoss?.dispose();
+    this.yamnet?.dispose();
+    this.codecModel?.dispose();
+    this.corpus?.close();
+    this.musicnnLoss = this.yamnet = this.codecModel = this.corpus = null;
+    this.yamnetReference = null;
+  }
+}
+
+/** Runs (or resumes) codec training in `o.outDir`; returns the final step. */
+export async function trainCodec(o: CodecTrainOptions): Promise<number> {
+  const summary = await runTraining(new CodecTrainingTask(o), {
+    ...defaultTrainingOptions,
+    outDir: o.outDir,
+    initFrom: o.initFrom,
+    learningRate: o.learningRate,
+    warmupSteps: o.warmupSteps,
+    schedule: 'constant',
+    adamW: { beta1: 0.8, beta2: 0.99, eps: 1e-8, weightDecay: 0 },
+    maxGradNorm: 10,
+    maxSteps: o.maxSteps,
+    maxMinutes: o.maxMinutes,
+    checkpointMinutes: o.checkpointMinutes,
+    validateEvery: o.validateEvery,
+    seed: o.seed,
+    progressEvery: 10,
+    provenance: o.provenance,
+    log: o.log,
+    parallel: o.parallel,
+  });
+  return summary.step;
 }

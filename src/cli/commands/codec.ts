@@ -190,7 +190,7 @@ async function train(args: string[]): Promise<number> {
       d.kmeansIterations,
       whole,
     ),
-    provenance: { command: `v2meow codec train ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
+    provenance: { command: `v2meow codec train ${args.join(' ')}` },
   });
   process.stderr.write(`training stopped at step ${steps}\n`);
   return 0;

@@ -1,0 +1,176 @@
+// `v2meow train stage1|stage2|stage3|export`: trains a V2Meow stage in the shared training loop (the stage's
+// task comes from the registry in src/train/stageRegistry.ts) and assembles trained parts into a model bundle
+// (src/train/export.ts). Options and paths are checked before any work.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { V2meowError } from '../../errors.js';
+import { exportBundle } from '../../train/export.js';
+import {
+  type StageName,
+  stageDefaults,
+  stageNames,
+  stageTaskEntry,
+  trainStage,
+} from '../../train/stageRegistry.js';
+import '../../train/stages.js';
+import { pipelineRoles } from '../../weights/bundle.js';
+import { type Command, UsageError } from '../command.js';
+import { numberOption } from '../options.js';
+
+const usage = `usage:
+  v2meow train stage1|stage2|stage3 --data DIR --out DIR [--preset small] [--init FILE] [--batch 8]
+               [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
+               [--validate-every 500] [--seconds 10|3] [--seed 0]
+  v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
+               --text-style DIR [--part ROLE=PATH]... [--partial] [--name NAME] [--note TEXT]
+
+stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --checkpoint-minutes, and on
+        SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
+        loss.png in --out. A checkpoint in --out is resumed; otherwise --init FILE gives the starting
+        weights. AdamW, --warmup steps of linear warmup, then cosine decay to 10% at --max-steps; --seconds
+        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3).
+export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
+        copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
+        source, validation figures, commit), and the training logs. Parts that do not fit together (token
+        vocabulary, levels, rates) are refused before anything is written. --partial allows a bundle
+        without every pipeline part; --part adds a part under another role.
+Docs: docs/training.md.`;
+
+const whole = { integer: true, min: 0 };
+const count = { integer: true, min: 1 };
+const positive = { min: 0, exclusiveMin: true };
+
+/** Checks an output folder before any work: its parent exists, and it is not a file. */
+function checkOutputFolder(path: string, flag: string): void {
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent))
+    throw new V2meowError('FILE_NOT_FOUND', `${flag}: folder ${parent} does not exist`, path);
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new V2meowError('BAD_ARGUMENT', `${flag}: is a file, not a folder`, path);
+}
+
+async function trainStageCommand(name: StageName, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      preset: { type: 'string' },
+      init: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      warmup: { type: 'string' },
+      'max-steps': { type: 'string' },
+      'max-minutes': { type: 'string' },
+      'checkpoint-minutes': { type: 'string' },
+      'validate-every': { type: 'string' },
+      seconds: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0 || !values.data || !values.out) throw new UsageError(usage);
+  const entry = stageTaskEntry(name);
+  const d = stageDefaults(name, entry);
+  const preset = values.preset ?? d.preset;
+  if (!entry.presets.includes(preset))
+    throw new UsageError(`--preset: one of ${entry.presets.join(', ')}, got '${preset}'`);
+  const settings = {
+    preset,
+    batchSize: numberOption(values.batch, '--batch', d.batchSize, count),
+    learningRate: numberOption(values.lr, '--lr', d.learningRate, positive),
+    warmupSteps: numberOption(values.warmup, '--warmup', d.warmupSteps, whole),
+    maxSteps: numberOption(values['max-steps'], '--max-steps', d.maxSteps, whole),
+    maxMinutes: numberOption(values['max-minutes'], '--max-minutes', d.maxMinutes, positive),
+    checkpointMinutes: numberOption(
+      values['checkpoint-minutes'],
+      '--checkpoint-minutes',
+      d.checkpointMinutes,
+      positive,
+    ),
+    validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, count),
+    cropSeconds: numberOption(values.seconds, '--seconds', d.cropSeconds, positive),
+    seed: numberOption(values.seed, '--seed', d.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
+  };
+  if (!existsSync(values.data) || !statSync(values.data).isDirectory())
+    throw new V2meowError('FILE_NOT_FOUND', '--data: no such folder', values.data);
+  if (values.init !== undefined && (!existsSync(values.init) || statSync(values.init).isDirectory()))
+    throw new V2meowError('FILE_NOT_FOUND', '--init: no such file', values.init);
+  checkOutputFolder(values.out, '--out');
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const summary = await trainStage(
+    name,
+    { ...settings, dataDir: values.data, outDir: values.out, initFrom: values.init, log },
+    { provenance: { command: `v2meow train ${name} ${args.join(' ')}` } },
+  );
+  const best = Number.isFinite(summary.bestScore)
+    ? `, best validation ${summary.bestScore.toPrecision(5)}`
+    : '';
+  log(`${name} training stopped at step ${summary.step} (${summary.signal ?? summary.stopReason})${best}`);
+  return 0;
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      stage1: { type: 'string' },
+      stage2: { type: 'string' },
+      stage3: { type: 'string' },
+      codec: { type: 'string' },
+      semantic: { type: 'string' },
+      'text-style': { type: 'string' },
+      part: { type: 'string', multiple: true },
+      partial: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      note: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0 || !values.output) throw new UsageError(usage);
+  const named: [string, string | undefined][] = [
+    ['stage1', values.stage1],
+    ['stage2', values.stage2],
+    ['stage3', values.stage3],
+    ['codec', values.codec],
+    ['semanticTokenizer', values.semantic],
+    ['textStyle', values['text-style']],
+  ];
+  const parts = named.filter(([, source]) => source).map(([role, source]) => ({ role, source: source! }));
+  for (const spec of values.part ?? []) {
+    const at = spec.indexOf('=');
+    if (at < 1 || at === spec.length - 1) throw new UsageError(`--part wants ROLE=PATH, got '${spec}'`);
+    parts.push({ role: spec.slice(0, at), source: spec.slice(at + 1) });
+  }
+  if (parts.length === 0) throw new UsageError(usage);
+  const manifest = await exportBundle({
+    outDir: values.output,
+    name: values.name,
+    parts,
+    requiredRoles: values.partial ? [] : pipelineRoles,
+    provenance: {
+      command: `v2meow train export ${args.join(' ')}`,
+      ...(values.note ? { note: values.note } : {}),
+    },
+  });
+  process.stderr.write(
+    `${values.output}: bundle.json + ${Object.keys(manifest.parts).join(', ')} (commit ${manifest.provenance.gitCommit})\n`,
+  );
+  return 0;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary:
+    'train the V2Meow stages (one shared loop: checkpoints, resume, logs, plots); export a model bundle',
+  usage,
+  async run(args: string[]): Promise<number> {
+    const [sub, ...rest] = args;
+    if ((stageNames as readonly string[]).includes(sub ?? ''))
+      return trainStageCommand(sub as StageName, rest);
+    if (sub === 'export') return exportCommand(rest);
+    throw new UsageError(usage);
+  },
+};
