@@ -2,6 +2,8 @@
 // EMA codebooks (van den Oord et al. 2017, appendix), k-means initialisation, restarts of dead codes from the
 // current batch, and quantizer dropout (a random number of levels per training batch, so every prefix of
 // levels decodes). Latents are [B, D, T]; codes are int64 [B, K, T].
+
+import { lloydSteps, nearestCentroid } from '../tokens/kmeans.js';
 import {
   cat,
   F,
@@ -16,7 +18,6 @@ import {
   tidy,
   zeros,
 } from '../torch/index.js';
-import { lloydSteps, nearestCentroid } from '../tokens/kmeans.js';
 
 export interface ResidualQuantizerConfig {
   /** Number of levels (codebooks). */

@@ -213,7 +213,8 @@ export function fitKMeans(rows: Float32Array, dim: number, o: KMeansOptions): KM
     throw new V2meowError('SHAPE_MISMATCH', `${rows.length} values are not rows of ${dim}`);
   const n = rows.length / dim;
   if (!Number.isInteger(k) || k < 1) throw new V2meowError('BAD_ARGUMENT', `k-means K = ${k}: want >= 1`);
-  if (n < k) throw new V2meowError('BAD_ARGUMENT', `k-means with K = ${k} needs at least ${k} rows, got ${n}`);
+  if (n < k)
+    throw new V2meowError('BAD_ARGUMENT', `k-means with K = ${k} needs at least ${k} rows, got ${n}`);
   const seed = o.seed ?? 0;
   const batchSize = Math.min(o.batchSize ?? 4096, n);
   const steps = o.iterations ?? 200;

@@ -10,7 +10,9 @@ import { createRandom } from '../../src/util/random.js';
 function blobs(numClusters: number, perCluster: number, dim: number, seed: number) {
   const random = createRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const centres = Array.from({ length: numClusters }, () => Array.from({ length: dim }, () => 20 * gaussian()));
+  const centres = Array.from({ length: numClusters }, () =>
+    Array.from({ length: dim }, () => 20 * gaussian()),
+  );
   const rows = new Float32Array(numClusters * perCluster * dim);
   const labels = new Int32Array(numClusters * perCluster);
   // Interleave clusters so that no cluster owns a contiguous block.

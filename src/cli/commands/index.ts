@@ -8,6 +8,7 @@ import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
+import { tokensCommand } from './tokens.js';
 
 export const commands: Command[] = [
   codecCommand,
@@ -18,4 +19,5 @@ export const commands: Command[] = [
   plotCommand,
   rhythmCommand,
   studyCommand,
+  tokensCommand,
 ];
