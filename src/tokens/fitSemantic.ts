@@ -2,10 +2,13 @@
 // clips of a corpus's train split (corpusClips.ts) with the corpus and hours recorded as provenance.
 import { CorpusReader } from '../data/corpusReader.js';
 import { MusicnnTagger } from '../encoders/musicnn.js';
+import { frameFeatureChannels } from '../encoders/musicnnNetwork.js';
 import { V2meowError } from '../errors.js';
+import { semanticRateHz } from '../features/timeline.js';
 import { createRandom, mixSeed } from '../util/random.js';
 import { consecutiveClips, readClip, sampleClips } from './corpusClips.js';
-import { pooledDim, semanticFeatures } from './musicnnFeatures.js';
+import { readClipSet, selectColumns } from './measure.js';
+import { layerChannels, pooledDim, semanticFeatures } from './musicnnFeatures.js';
 import {
   defaultSemanticSettings,
   fitSemanticCodebook,
@@ -57,6 +60,29 @@ export function fitSemanticTokenizer(
   o: SemanticFitOptions,
   provenance: SemanticProvenance = {},
 ): MusicnnKmeansTokenizer {
+  return fitOnFeatures(
+    tagger,
+    numClips,
+    (i, config) => {
+      const samples = clip(i);
+      return { features: semanticFeatures(tagger, samples, config), seconds: samples.length / 16000 };
+    },
+    o,
+    provenance,
+  );
+}
+
+/**
+ * Fits on features computed elsewhere (`features(i)`: clip i's pooled features for the config, as
+ * semanticFeatures gives them, e.g. from the measurement's cache). The tokenizer takes ownership of `tagger`.
+ */
+export function fitOnFeatures(
+  tagger: MusicnnTagger,
+  numClips: number,
+  features: (i: number, config: MusicnnKmeansConfig) => { features: Float32Array; seconds: number },
+  o: SemanticFitOptions,
+  provenance: SemanticProvenance = {},
+): MusicnnKmeansTokenizer {
   const log = o.log ?? (() => {});
   const featureDim = pooledDim(tagger.config.network, o.settings.layer, o.settings.pooling);
   const config: MusicnnKmeansConfig = { ...o.settings, featureDim };
@@ -67,14 +93,13 @@ export function fitSemanticTokenizer(
   const random = createRandom(mixSeed(o.seed, 'fit-frames'));
   const started = Date.now();
   for (let i = 0; i < numClips; i++) {
-    const samples = clip(i);
-    totalSeconds += samples.length / 16000;
-    const features = semanticFeatures(tagger, samples, config);
-    const frames = features.length / featureDim;
+    const clip = features(i, config);
+    totalSeconds += clip.seconds;
+    const frames = clip.features.length / featureDim;
     totalFrames += frames;
     // Expected frames of all clips so far vs the cap: keep a fraction that fills maxFitFrames on average.
     const expectedTotal = (totalFrames / (i + 1)) * numClips;
-    const part = keepFrames(features, featureDim, o.maxFitFrames / expectedTotal, random);
+    const part = keepFrames(clip.features, featureDim, o.maxFitFrames / expectedTotal, random);
     parts.push(part);
     keptFrames += part.length / featureDim;
     if ((i + 1) % 20 === 0 || i + 1 === numClips)
@@ -144,13 +169,7 @@ export async function fitSemanticTokenizerOnCorpus(
     try {
       return fitSemanticTokenizer(tagger, clips.length, (i) => readClip(reader, clips[i]!), o, {
         ...provenance,
-        corpus: {
-          dir: corpusDir,
-          createdAt: reader.index.createdAt,
-          split: 'train',
-          segmentsPerClip,
-          segmentSeconds: reader.segmentSamples / reader.sampleRateHz,
-        },
+        corpus: { ...corpusProvenance(corpusDir, reader), segmentsPerClip },
       });
     } catch (error) {
       tagger.dispose();
@@ -158,5 +177,63 @@ export async function fitSemanticTokenizerOnCorpus(
     }
   } finally {
     reader.close();
+  }
+}
+
+/**
+ * Fits on the train features that `v2meow tokens measure --cache` kept (`cacheDir`/`key`.json + .f32: every
+ * MusiCNN channel pooled mean-then-max at the settings' patch hop), instead of running MusiCNN again.
+ */
+export async function fitSemanticTokenizerFromCache(
+  cacheDir: string,
+  key: string,
+  o: SemanticFitOptions,
+  provenance: SemanticProvenance = {},
+): Promise<MusicnnKmeansTokenizer> {
+  if (!key.startsWith('train-') || !key.includes(`-${o.settings.patchHopSeconds}-`))
+    throw new V2meowError(
+      'BAD_ARGUMENT',
+      `cache '${key}' is not train features at a ${o.settings.patchHopSeconds} s patch hop`,
+      cacheDir,
+    );
+  const set = readClipSet(cacheDir, key, null);
+  if (!set) throw new V2meowError('FILE_NOT_FOUND', `no feature cache '${key}' here`, cacheDir);
+  const tagger = await MusicnnTagger.fromPretrained(o.settings.musicnn);
+  try {
+    const network = tagger.config.network;
+    const channels = frameFeatureChannels(network);
+    const range = layerChannels(network, o.settings.layer);
+    return fitOnFeatures(
+      tagger,
+      set.pooled.length,
+      (i) => {
+        const pooled = set.pooled[i]!;
+        return {
+          features: selectColumns(pooled, channels, range, o.settings.pooling),
+          seconds: pooled.length / (2 * channels) / semanticRateHz,
+        };
+      },
+      o,
+      { ...provenance, features: { cache: `${cacheDir}/${key}`, clips: set.pooled.length } },
+    );
+  } catch (error) {
+    tagger.dispose();
+    throw error;
+  }
+}
+
+/** What a tokenizer records about its corpus: folder, creation time, hours per split. */
+export function corpusProvenance(corpusDir: string, open?: CorpusReader): Record<string, unknown> {
+  const reader = open ?? CorpusReader.open(corpusDir);
+  try {
+    return {
+      dir: corpusDir,
+      createdAt: reader.index.createdAt,
+      hours: reader.index.totals.hours,
+      split: 'train',
+      segmentSeconds: reader.segmentSamples / reader.sampleRateHz,
+    };
+  } finally {
+    if (!open) reader.close();
   }
 }

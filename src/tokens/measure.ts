@@ -3,9 +3,12 @@
 // the validation split by (a) H(codec level 1 | semantic token): how much a token tells about the first RVQ
 // level of the committed music codec (the stage-2 target; semantic frame k pairs with codec frames 2k and
 // 2k + 1), plug-in and held-out, beside H(level 1) alone; (b) a linear probe on per-clip token histograms
-// predicting the clip's top MusiCNN MTT tag and top MSD tag (argmax of each half of the style vector of
-// src/encoders/musicnn.ts, the clip being one 10 s style segment); (c) vocabulary usage and perplexity.
+// predicting the clip's top MusiCNN MTT tag (argmax of the MTT half of the style vector of src/encoders/musicnn.ts,
+// the clip being one 10 s style segment: the mean tag probabilities of its 3 s patches) and, when asked, its
+// top MSD tag (the MSD half; one more MusiCNN pass per clip); (c) vocabulary usage and perplexity.
 // MusiCNN runs once per clip; the candidates share its pooled features.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openCodec } from '../codec/files.js';
 import type { SplitName } from '../data/corpusFormat.js';
 import { CorpusReader } from '../data/corpusReader.js';
@@ -23,7 +26,7 @@ import {
   type MusicnnLayer,
   poolToSemanticFrames,
 } from './musicnnFeatures.js';
-import { fitSemanticCodebook, standardize } from './musicnnKmeans.js';
+import { defaultSemanticSettings, fitSemanticCodebook, standardize } from './musicnnKmeans.js';
 import {
   type ConditionalEntropy,
   conditionalEntropy,
@@ -55,6 +58,13 @@ export interface MeasureOptions {
   readonly seed: number;
   /** Codec file (default: the committed weights/codec). */
   readonly codecPath?: string;
+  /**
+   * Folder keeping the MusiCNN features, labels and codec codes of the chosen clips between runs (one file
+   * set per split, named by the clip choice), so that other candidates can be measured without MusiCNN.
+   */
+  readonly cacheDir?: string;
+  /** Also label clips with their top MSD tag (a second MusiCNN model pass per clip). */
+  readonly msdLabels?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -65,7 +75,7 @@ export const defaultMeasureOptions = {
   layers: ['midend', 'all'],
   poolings: ['mean', 'meanMax'],
   vocabularySizes: [256, 1024],
-  patchHopSeconds: 1.5,
+  patchHopSeconds: defaultSemanticSettings.patchHopSeconds,
   maxFitFrames: 60000,
   kmeansIterations: 200,
   seed: 0,
@@ -82,7 +92,8 @@ export interface CandidateReport {
   /** Token usage on the validation clips. */
   readonly usage: TokenUsage;
   readonly probeMtt: ProbeResult;
-  readonly probeMsd: ProbeResult;
+  /** Null when MSD labels were not computed. */
+  readonly probeMsd: ProbeResult | null;
   /** Mean squared distance of the (standardised) fit frames to their centre, per dimension. */
   readonly inertiaPerDim: number;
   readonly fitSeconds: number;
@@ -98,10 +109,11 @@ export interface MeasureReport {
 }
 
 /** Pooled features (mean then max of all channels, [frames, 2C]) and labels of a set of clips. */
-interface ClipSet {
+export interface ClipSet {
   readonly clips: CorpusClip[];
   readonly pooled: Float32Array[];
   readonly topMtt: Int32Array;
+  /** -1 when not computed. */
   readonly topMsd: Int32Array;
   /** Codec level-1 codes per clip (validation only). */
   readonly level1: Int32Array[];
@@ -117,7 +129,7 @@ function argmax(values: ArrayLike<number>, from: number, to: number): number {
 function analyseClips(
   reader: CorpusReader,
   clips: CorpusClip[],
-  taggers: { mtt: MusicnnTagger; msd: MusicnnTagger },
+  taggers: { mtt: MusicnnTagger; msd: MusicnnTagger | null },
   o: MeasureOptions,
   codec: ReturnType<typeof openCodec> | null,
   label: string,
@@ -131,13 +143,18 @@ function analyseClips(
   for (const [i, clip] of clips.entries()) {
     const samples = readClip(reader, clip);
     const mel = musicnnLogMel(samples);
-    const frames = taggers.mtt.tagMel(mel, { hopSeconds: o.patchHopSeconds, frameFeatures: true })
-      .frameFeatures!;
-    pooled.push(poolToSemanticFrames(frames, semanticFramesOf(samples.length), [0, channels], 'meanMax'));
-    const mtt = taggers.mtt.tagMel(mel).clipProbabilities;
-    const msd = taggers.msd.tagMel(mel).clipProbabilities;
+    const tagged = taggers.mtt.tagMel(mel, { hopSeconds: o.patchHopSeconds, frameFeatures: true });
+    pooled.push(
+      poolToSemanticFrames(tagged.frameFeatures!, semanticFramesOf(samples.length), [0, channels], 'meanMax'),
+    );
+    // The style vector's MTT half is the mean over one-patch-hop patches: reuse this pass when its hop is that.
+    const mtt =
+      tagged.patchStartSec.length > 1 && Math.abs(tagged.patchStartSec[1]! - tagged.patchSec) > 1e-6
+        ? taggers.mtt.tagMel(mel).clipProbabilities
+        : tagged.clipProbabilities;
+    const msd = taggers.msd?.tagMel(mel).clipProbabilities ?? null;
     topMtt[i] = argmax(mtt, 0, mtt.length);
-    topMsd[i] = argmax(msd, 0, msd.length);
+    topMsd[i] = msd ? argmax(msd, 0, msd.length) : -1;
     if (codec)
       level1.push(
         noGrad(() =>
@@ -158,7 +175,7 @@ function analyseClips(
 }
 
 /** Columns of one layer and pooling out of the stored [frames, 2C] mean-then-max rows. */
-function selectColumns(
+export function selectColumns(
   pooled: Float32Array,
   channels: number,
   [from, to]: [number, number],
@@ -199,20 +216,33 @@ export async function measureSemanticCandidates(o: MeasureOptions): Promise<Meas
     `fit on ${fitClips.length} train clips (${clipHours(fitClips.length).toFixed(2)} h), measure on ${validationClips.length} validation clips (${clipHours(validationClips.length).toFixed(2)} h)`,
   );
   const mtt = await MusicnnTagger.fromPretrained('mtt');
-  const msd = await MusicnnTagger.fromPretrained('msd');
-  const codec = openCodec(o.codecPath);
+  const network = mtt.config.network;
   let fitSet: ClipSet;
   let validationSet: ClipSet;
+  const cacheKey = (split: string) =>
+    `${split}-${o.fitSegments}-${o.validationSegments}-${o.segmentsPerClip}-${o.patchHopSeconds}-${o.seed}-${o.msdLabels ? 'msd' : 'mtt'}`;
+  const fromCache = (split: string, clips: CorpusClip[]) =>
+    o.cacheDir ? readClipSet(o.cacheDir, cacheKey(split), clips) : null;
   try {
-    fitSet = analyseClips(reader, fitClips, { mtt, msd }, o, null, 'train');
-    validationSet = analyseClips(reader, validationClips, { mtt, msd }, o, codec, 'validation');
+    const cachedFit = fromCache('train', fitClips);
+    const cachedValidation = fromCache('validation', validationClips);
+    const msd =
+      (cachedFit && cachedValidation) || !o.msdLabels ? null : await MusicnnTagger.fromPretrained('msd');
+    const codec = cachedValidation ? null : openCodec(o.codecPath);
+    try {
+      fitSet = cachedFit ?? analyseClips(reader, fitClips, { mtt, msd }, o, null, 'train');
+      if (o.cacheDir && !cachedFit) writeClipSet(o.cacheDir, cacheKey('train'), fitSet);
+      validationSet =
+        cachedValidation ?? analyseClips(reader, validationClips, { mtt, msd }, o, codec, 'validation');
+      if (o.cacheDir && !cachedValidation) writeClipSet(o.cacheDir, cacheKey('validation'), validationSet);
+    } finally {
+      codec?.dispose();
+      msd?.dispose();
+    }
   } finally {
     reader.close();
-    codec.dispose();
-    msd.dispose();
+    mtt.dispose();
   }
-  const network = mtt.config.network;
-  mtt.dispose();
   const channels = frameFeatureChannels(network);
   const candidates: CandidateReport[] = [];
   for (const layer of o.layers)
@@ -257,7 +287,7 @@ export async function measureSemanticCandidates(o: MeasureOptions): Promise<Meas
           level1,
           usage: tokenUsage(allValidation, vocabularySize),
           probeMtt: probe('topMtt'),
-          probeMsd: probe('topMsd'),
+          probeMsd: fitSet.topMsd[0]! >= 0 ? probe('topMsd') : null,
           inertiaPerDim: fit.inertia / featureDim,
           fitSeconds,
         };
@@ -265,7 +295,7 @@ export async function measureSemanticCandidates(o: MeasureOptions): Promise<Meas
           `${layer}/${pooling}/K=${vocabularySize}: H(L1|tok) ${level1.plugInBits.toFixed(3)} plug-in, ` +
             `${level1.heldOutBits.toFixed(3)} held-out (H(L1) ${level1.yBits.toFixed(3)}); perplexity ` +
             `${report.usage.perplexity.toFixed(0)}; probe MTT ${report.probeMtt.accuracy.toFixed(3)}, MSD ` +
-            `${report.probeMsd.accuracy.toFixed(3)}; fit ${fitSeconds.toFixed(0)} s`,
+            `${report.probeMsd?.accuracy.toFixed(3) ?? '-'}; fit ${fitSeconds.toFixed(0)} s`,
         );
         candidates.push(report);
       }
@@ -340,7 +370,7 @@ export function formatMeasureTable(r: MeasureReport): string {
   const lines = [
     `Fit: ${r.fitClips} train clips of ${r.options.segmentsPerClip * 2} s (${r.fitHours.toFixed(2)} h), at most ${r.options.maxFitFrames} frames per k-means fit; measured on ${r.validationClips} validation clips (${r.validationHours.toFixed(2)} h).`,
     first
-      ? `H(L1) = ${first.level1.yBits.toFixed(3)} bits plug-in, ${first.level1.heldOutYBits.toFixed(3)} bits held-out; majority-class probe accuracy MTT ${first.probeMtt.majorityAccuracy.toFixed(3)}, MSD ${first.probeMsd.majorityAccuracy.toFixed(3)}.`
+      ? `H(L1) = ${first.level1.yBits.toFixed(3)} bits plug-in, ${first.level1.heldOutYBits.toFixed(3)} bits held-out; majority-class probe accuracy MTT ${first.probeMtt.majorityAccuracy.toFixed(3)}, MSD ${first.probeMsd?.majorityAccuracy.toFixed(3) ?? '-'}.`
       : '',
     '',
     '| layer | pooling | K | dim | H(L1\\|tok) plug-in | H(L1\\|tok) held-out | used | perplexity | probe MTT | probe MSD | fit s |',
@@ -350,7 +380,67 @@ export function formatMeasureTable(r: MeasureReport): string {
     lines.push(
       `| ${c.layer} | ${c.pooling} | ${c.vocabularySize} | ${c.featureDim} | ${c.level1.plugInBits.toFixed(3)} | ` +
         `${c.level1.heldOutBits.toFixed(3)} | ${c.usage.used} | ${c.usage.perplexity.toFixed(0)} | ` +
-        `${c.probeMtt.accuracy.toFixed(3)} | ${c.probeMsd.accuracy.toFixed(3)} | ${c.fitSeconds.toFixed(0)} |`,
+        `${c.probeMtt.accuracy.toFixed(3)} | ${c.probeMsd?.accuracy.toFixed(3) ?? '-'} | ${c.fitSeconds.toFixed(0)} |`,
     );
   return lines.join('\n');
+}
+
+/** Writes a clip set as `key`.json (clips, labels, lengths) + `key`.f32 (pooled features, then codes). */
+function writeClipSet(dir: string, key: string, set: ClipSet): void {
+  mkdirSync(dir, { recursive: true });
+  const arrays = [...set.pooled, ...set.level1.map((codes) => new Float32Array(codes))];
+  const bytes = Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+  const meta = {
+    clips: set.clips.map((c) => [c.source, c.offsetSeconds]),
+    pooledLengths: set.pooled.map((p) => p.length),
+    level1Lengths: set.level1.map((c) => c.length),
+    topMtt: [...set.topMtt],
+    topMsd: [...set.topMsd],
+  };
+  for (const [name, data] of [
+    [`${key}.f32`, bytes],
+    [`${key}.json`, JSON.stringify(meta)],
+  ] as const) {
+    const tmp = join(dir, `.${name}.tmp-${process.pid}`);
+    writeFileSync(tmp, data);
+    renameSync(tmp, join(dir, name));
+  }
+}
+
+/**
+ * Reads a clip set written by writeClipSet, or null when absent or made for other clips (`clips` null: any
+ * clips; they come back with their source and offset only).
+ */
+export function readClipSet(dir: string, key: string, clips: CorpusClip[] | null): ClipSet | null {
+  const metaPath = join(dir, `${key}.json`);
+  if (!existsSync(metaPath) || !existsSync(join(dir, `${key}.f32`))) return null;
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+  const same =
+    clips === null ||
+    (meta.clips.length === clips.length &&
+      clips.every((c, i) => meta.clips[i][0] === c.source && meta.clips[i][1] === c.offsetSeconds));
+  if (!same) return null;
+  const bytes = readFileSync(join(dir, `${key}.f32`));
+  // Copied: a Buffer's offset need not be 4-byte aligned.
+  const all = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(all.buffer).set(bytes);
+  let offset = 0;
+  const take = (n: number) => {
+    offset += n;
+    return all.subarray(offset - n, offset);
+  };
+  const pooled = (meta.pooledLengths as number[]).map(take);
+  const level1 = (meta.level1Lengths as number[]).map((n) => Int32Array.from(take(n)));
+  const described = (meta.clips as [number, number][]).map(([source, offsetSeconds]) => ({
+    source,
+    offsetSeconds,
+    segments: [],
+  }));
+  return {
+    clips: clips ?? described,
+    pooled,
+    level1,
+    topMtt: Int32Array.from(meta.topMtt),
+    topMsd: Int32Array.from(meta.topMsd),
+  };
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MusicnnTagger, musicnnPresets } from '../encoders/musicnn.js';
-import { roundToFloat16 } from '../encoders/musicnnFrontend.js';
+import { musicnnFrameRateHz, musicnnPatchFrames, roundToFloat16 } from '../encoders/musicnnFrontend.js';
 import { V2meowError } from '../errors.js';
 import { semanticRateHz } from '../features/timeline.js';
 import { temporaryPathFor } from '../media/atomicFile.js';
@@ -61,7 +61,7 @@ export const defaultSemanticSettings = {
   musicnn: 'mtt',
   layer: 'midend',
   pooling: 'mean',
-  patchHopSeconds: 1.5,
+  patchHopSeconds: musicnnPatchFrames / musicnnFrameRateHz,
   numClusters: 1024,
 } as const satisfies Omit<MusicnnKmeansConfig, 'featureDim'>;
 

@@ -1,11 +1,16 @@
 // `v2meow tokens measure|fit|encode`: chooses, fits and runs the semantic tokenizer (MusiCNN frame features +
 // k-means, src/tokens). Calls the library functions of src/tokens.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { V2meowError } from '../../errors.js';
 import { decodeAudio } from '../../media/audio.js';
-import { defaultFitOptions, fitSemanticTokenizerOnCorpus } from '../../tokens/fitSemantic.js';
+import {
+  corpusProvenance,
+  defaultFitOptions,
+  fitSemanticTokenizerFromCache,
+  fitSemanticTokenizerOnCorpus,
+} from '../../tokens/fitSemantic.js';
 import {
   defaultMeasureOptions,
   formatMeasureTable,
@@ -20,14 +25,17 @@ import { numberOption } from '../options.js';
 const usage = `usage:
   v2meow tokens measure --corpus DIR [--fit-segments 3000] [--validation-segments 500] [--layers midend,all]
                         [--pooling mean,meanMax] [--k 256,1024] [--max-fit-frames 60000] [--iterations 200]
-                        [--seed 0] [--codec FILE] [--json FILE]
+                        [--seed 0] [--codec FILE] [--json FILE] [--cache DIR] [--msd]
   v2meow tokens fit --corpus DIR -o DIR [--layer midend] [--pooling mean] [--k 1024] [--segments 3000]
-                    [--max-fit-frames 120000] [--iterations 300] [--seed 0]
+                    [--max-fit-frames 120000] [--iterations 300] [--seed 0] [--from-cache CACHE_DIR/train-...]
   v2meow tokens encode FILE [--tokenizer DIR] [--json]
 
 measure  Fits each layer x pooling x K candidate on 10 s train clips and prints a Markdown table of
          H(codec level 1 | token), a linear probe's top-tag accuracy, and token usage on validation clips.
+         --msd also probes the top MSD tag (one more MusiCNN pass); --cache keeps the MusiCNN features
+         and codec codes of the clips for later runs.
 fit      Fits the semantic tokenizer on train clips and writes DIR/semantic.safetensors + semantic.json.
+         --from-cache fits on the train features a 'measure --cache' run kept (no MusiCNN pass).
 encode   Prints the 25 Hz semantic tokens of an audio file (a summary, or all of them with --json).
 Layers: timbral, temporal, frontend, midend, cnn3, all. --tokenizer defaults to the committed weights/semantic.`;
 
@@ -55,6 +63,8 @@ async function measure(args: string[]): Promise<number> {
       seed: { type: 'string' },
       codec: { type: 'string' },
       json: { type: 'string' },
+      cache: { type: 'string' },
+      msd: { type: 'boolean' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -82,6 +92,8 @@ async function measure(args: string[]): Promise<number> {
     kmeansIterations: numberOption(values.iterations, '--iterations', d.kmeansIterations, count),
     seed: numberOption(values.seed, '--seed', d.seed, { integer: true }),
     codecPath: values.codec,
+    cacheDir: values.cache,
+    msdLabels: values.msd ?? false,
     log,
   });
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -103,6 +115,7 @@ async function fit(args: string[]): Promise<number> {
       'max-fit-frames': { type: 'string' },
       iterations: { type: 'string' },
       seed: { type: 'string' },
+      'from-cache': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -119,19 +132,30 @@ async function fit(args: string[]): Promise<number> {
     pooling: values.pooling ? parsePooling(values.pooling) : d.settings.pooling,
     numClusters: numberOption(values.k, '--k', d.settings.numClusters, { min: 2, integer: true }),
   };
-  const tokenizer = await fitSemanticTokenizerOnCorpus(
-    values.corpus,
-    numberOption(values.segments, '--segments', 3000, count),
-    defaultMeasureOptions.segmentsPerClip,
-    {
-      settings,
-      maxFitFrames: numberOption(values['max-fit-frames'], '--max-fit-frames', d.maxFitFrames, count),
-      kmeansIterations: numberOption(values.iterations, '--iterations', d.kmeansIterations, count),
-      seed: numberOption(values.seed, '--seed', d.seed, { integer: true }),
-      log,
-    },
-    { command: `v2meow tokens fit ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
-  );
+  const fitOptions = {
+    settings,
+    maxFitFrames: numberOption(values['max-fit-frames'], '--max-fit-frames', d.maxFitFrames, count),
+    kmeansIterations: numberOption(values.iterations, '--iterations', d.kmeansIterations, count),
+    seed: numberOption(values.seed, '--seed', d.seed, { integer: true }),
+    log,
+  };
+  const provenance = {
+    command: `v2meow tokens fit ${args.join(' ')}`,
+    gitCommit: process.env.V2MEOW_GIT_COMMIT,
+  };
+  const fromCache = values['from-cache'];
+  const tokenizer = fromCache
+    ? await fitSemanticTokenizerFromCache(dirname(fromCache), basename(fromCache), fitOptions, {
+        ...provenance,
+        corpus: corpusProvenance(values.corpus),
+      })
+    : await fitSemanticTokenizerOnCorpus(
+        values.corpus,
+        numberOption(values.segments, '--segments', 3000, count),
+        defaultMeasureOptions.segmentsPerClip,
+        fitOptions,
+        provenance,
+      );
   try {
     tokenizer.save(values.output);
     process.stdout.write(`${values.output}: ${tokenizer.id}\n`);
