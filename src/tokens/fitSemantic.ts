@@ -120,7 +120,7 @@ export function fitOnFeatures(
   }
   parts.length = 0;
   log(`k-means: K = ${config.numClusters} on ${keptFrames} frames of ${featureDim} dims`);
-  const { standardizer, codebook, fit } = fitSemanticCodebook(rows, featureDim, {
+  const { standardizer, codebook, fit, float16Agreement } = fitSemanticCodebook(rows, featureDim, {
     numClusters: config.numClusters,
     seed: o.seed,
     iterations: o.kmeansIterations,
@@ -142,6 +142,7 @@ export function fitOnFeatures(
       inertiaPerDim: Number((fit.inertia / featureDim).toFixed(5)),
       codesUsed: used,
       reassigned: fit.reassigned,
+      float16Agreement: Number(float16Agreement.toFixed(5)),
     },
     date: new Date().toISOString(),
   });

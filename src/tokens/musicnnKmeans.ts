@@ -258,16 +258,23 @@ export function float16Codebook(codebook: KMeansCodebook): KMeansCodebook {
   return new KMeansCodebook(codebook.centroids.map(roundToFloat16), codebook.dim);
 }
 
-/** The standardiser and float16 k-means codebook of standardised copies of `rows` [N, featureDim]. */
+/**
+ * The standardiser and float16 k-means codebook of standardised copies of `rows` [N, featureDim], and the
+ * fraction of rows whose nearest centre is the same with the float16 centres as with the float32 ones.
+ */
 export function fitSemanticCodebook(
   rows: Float32Array,
   featureDim: number,
   kmeans: KMeansOptions,
-): { standardizer: Standardizer; codebook: KMeansCodebook; fit: KMeansFit } {
+): { standardizer: Standardizer; codebook: KMeansCodebook; fit: KMeansFit; float16Agreement: number } {
   const standardizer = fitStandardizer(rows, featureDim);
   const scaled = standardize(rows.slice(), standardizer);
   const fit = fitKMeans(scaled, featureDim, kmeans);
-  return { standardizer, codebook: float16Codebook(fit.codebook), fit };
+  const codebook = float16Codebook(fit.codebook);
+  const exact = fit.codebook.assign(scaled);
+  const rounded = codebook.assign(scaled);
+  const same = exact.filter((code, i) => code === rounded[i]).length;
+  return { standardizer, codebook, fit, float16Agreement: same / exact.length };
 }
 
 /** weights/semantic in the package: the committed tokenizer. */

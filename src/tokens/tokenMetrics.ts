@@ -51,15 +51,13 @@ export interface ConditionalEntropy {
   readonly plugInBits: number;
   /**
    * Two-fold held-out cross-entropy of Y given X in bits: p(y | x) estimated on one fold, evaluated on the
-   * other (both ways, averaged by pairs), smoothed towards the fold's p(y) with `backoffWeight` pseudo-counts.
+   * other (both ways, averaged by pairs), with Witten-Bell smoothing towards the fold's p(y): p(y | x) =
+   * (c(x, y) + T(x) p(y)) / (c(x) + T(x)), T(x) the number of distinct y seen with x (no tuned constant).
    */
   readonly heldOutBits: number;
   /** The same held-out estimate without X (p(y) alone, add-one smoothed): the baseline for heldOutBits. */
   readonly heldOutYBits: number;
 }
-
-/** Pseudo-counts of the back-off to p(y) in the held-out estimate (fixed, not tuned). */
-export const backoffWeight = 4;
 
 export function conditionalEntropy(p: TokenPairs): ConditionalEntropy {
   const { x, y, fold, xSize, ySize } = p;
@@ -81,6 +79,12 @@ export function conditionalEntropy(p: TokenPairs): ConditionalEntropy {
   const allY = yCounts[0]!.map((v, i) => v + yCounts[1]![i]!);
   const plugInBits = entropyBits([...allJoint.values()]) - entropyBits(allX);
   const foldSizes = xCounts.map((counts) => counts.reduce((a, b) => a + b, 0));
+  // Distinct y per x in each fold (Witten-Bell's T(x)).
+  const distinct = joint.map((table) => {
+    const types = new Float64Array(xSize);
+    for (const key of table.keys()) types[Math.floor(key / ySize)]! += 1;
+    return types;
+  });
   let crossBits = 0;
   let crossYBits = 0;
   for (let i = 0; i < x.length; i++) {
@@ -88,7 +92,9 @@ export function conditionalEntropy(p: TokenPairs): ConditionalEntropy {
     const n = foldSizes[train]!;
     const py = (yCounts[train]![y[i]!]! + 1) / (n + ySize);
     const cxy = joint[train]!.get(x[i]! * ySize + y[i]!) ?? 0;
-    const pyx = (cxy + backoffWeight * py) / (xCounts[train]![x[i]!]! + backoffWeight);
+    const types = distinct[train]![x[i]!]!;
+    const seen = xCounts[train]![x[i]!]!;
+    const pyx = seen > 0 ? (cxy + types * py) / (seen + types) : py;
     crossBits -= Math.log2(pyx);
     crossYBits -= Math.log2(py);
   }

@@ -28,6 +28,7 @@ const usage = `usage:
                         [--seed 0] [--codec FILE] [--json FILE] [--cache DIR] [--msd]
   v2meow tokens fit --corpus DIR -o DIR [--layer midend] [--pooling mean] [--k 1024] [--segments 3000]
                     [--max-fit-frames 120000] [--iterations 300] [--seed 0] [--from-cache CACHE_DIR/train-...]
+                    [--note TEXT]
   v2meow tokens encode FILE [--tokenizer DIR] [--json]
 
 measure  Fits each layer x pooling x K candidate on 10 s train clips and prints a Markdown table of
@@ -116,6 +117,7 @@ async function fit(args: string[]): Promise<number> {
       iterations: { type: 'string' },
       seed: { type: 'string' },
       'from-cache': { type: 'string' },
+      note: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
