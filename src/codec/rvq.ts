@@ -2,6 +2,8 @@
 // EMA codebooks (van den Oord et al. 2017, appendix), k-means initialisation, restarts of dead codes from the
 // current batch, and quantizer dropout (a random number of levels per training batch, so every prefix of
 // levels decodes). Latents are [B, D, T]; codes are int64 [B, K, T].
+
+import { lloydSteps, nearestCentroid } from '../tokens/kmeans.js';
 import {
   cat,
   F,
@@ -68,13 +70,9 @@ export class ResidualVectorQuantizer extends nn.Module {
     this.restarts = new Array(k).fill(0);
   }
 
-  /** Nearest code per row: residual [M, D], codebook [N, D] -> int64 [M]. */
+  /** Nearest code per row: residual [M, D], codebook [N, D] -> int64 [M] (src/tokens/kmeans.ts). */
   static nearest(residual: Tensor, codebook: Tensor): Tensor {
-    return tidy(() => {
-      // ||r - c||^2 = ||r||^2 - 2 r.c + ||c||^2; the ||r||^2 term does not change the argmin.
-      const scores = residual.matmul(codebook.t()).mul(-2).add(codebook.square().sum(1).unsqueeze(0));
-      return scores.argmin(1);
-    });
+    return nearestCentroid(residual, codebook);
   }
 
   /** Greedy codes for latents [B, D, T] at `numLevels` levels (default all) -> int64 [B, numLevels, T]. */
@@ -207,20 +205,7 @@ export function fitResidualKMeans(
       for (let l = 0; l < numCodebooks; l++) {
         const seeds =
           m >= codebookSize ? randperm(m).narrow(0, 0, codebookSize) : randint(0, m, [codebookSize]);
-        let centres = residual.indexSelect(0, seeds);
-        for (let it = 0; it < iterations; it++) {
-          centres = tidy(() => {
-            const code = ResidualVectorQuantizer.nearest(residual, centres);
-            const counts = zeros([codebookSize]).indexAdd(0, code, ones([m]));
-            const sums = zeros([codebookSize, rows.size(1)]).indexAdd(0, code, residual);
-            const empty = counts.eq(0).unsqueeze(1);
-            const reseed = residual.indexSelect(0, randint(0, m, [codebookSize]));
-            return sums
-              .div(counts.clamp(1).unsqueeze(1))
-              .mul(empty.logicalNot().float())
-              .add(reseed.mul(empty.float()));
-          });
-        }
+        const centres = lloydSteps(residual, residual.indexSelect(0, seeds), iterations);
         const code = ResidualVectorQuantizer.nearest(residual, centres);
         residual = residual.sub(F.embedding(centres, code));
         books.push(centres);

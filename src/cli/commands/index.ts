@@ -11,6 +11,7 @@ import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
 import { styleCommand } from './style.js';
+import { tokensCommand } from './tokens.js';
 import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
@@ -25,5 +26,6 @@ export const commands: Command[] = [
   rhythmCommand,
   studyCommand,
   styleCommand,
+  tokensCommand,
   trainCommand,
 ];
