@@ -2,8 +2,7 @@
 // (acoustic tokens, chunked: codecTokens.ts), MusiCNN's clip style vector (src/encoders/clipStyle.ts), the
 // semantic tokenizer (src/tokens/musicnnKmeans.ts), the rhythm curves (src/features/curves.ts) and the visual
 // streams (src/features/visual.ts, one decode per video, whose rhythm analysis also gives the video curves).
-// The semantic tokenizer is built on another branch: it is imported dynamically (semanticModule below) so this
-// file compiles before it is merged. `standIns` replaces parts with named, cheap stand-ins for measuring and
+// `standIns` replaces parts with named, cheap stand-ins for measuring and
 // testing the builder; their ids say 'stand-in', so examples made with them are never taken for real ones.
 // This module is also a FeaturizerSpec module: workers call createFeaturizer(options) / featurizerIds(options).
 import { createHash } from 'node:crypto';
@@ -33,10 +32,6 @@ export interface RealFeaturizerOptions {
   readonly standIns?: readonly StandInPart[];
 }
 
-// TODO(merge semantic): when the `semantic` branch is merged, replace this dynamic import by a static
-// `import { loadSemanticTokenizer } from '../tokens/musicnnKmeans.js'` (it loads DIR/semantic.safetensors +
-// semantic.json; the id below hashes semantic.safetensors).
-const semanticModule = '../tokens/musicnnKmeans.js';
 /** Version of the rhythm-curve and visual-stream code: bump when src/features/curves.ts or visual.ts change output. */
 const curvesVersion = 'curves-v1';
 const visualVersion = 'visual-v1';
@@ -53,19 +48,6 @@ const packageRoot = (() => {
   }
   return process.cwd();
 })();
-
-async function importSemantic(): Promise<Record<string, unknown>> {
-  try {
-    return (await import(semanticModule)) as Record<string, unknown>;
-  } catch (error) {
-    throw new V2meowError(
-      'MODEL_MISSING',
-      `the semantic tokenizer (${semanticModule}) is not in this build; --stand-in semantic measures without it`,
-      undefined,
-      { cause: error },
-    );
-  }
-}
 
 /** SHA-256 prefix of a file: part of a model part's id, so new weights make new examples. */
 function fileTag(path: string): string {
@@ -159,14 +141,11 @@ export async function createFeaturizer(options: RealFeaturizerOptions = {}): Pro
     let semanticTokens = standInSemantic;
     let semanticVocabularySize = standInVocabulary;
     if (!standIns.has('semantic')) {
-      const module = await importSemantic();
-      const tokenizer = await (module.loadSemanticTokenizer as (dir: string) => unknown)(
-        semanticDirOf(options),
-      );
-      const typed = tokenizer as import('../tokens/semantic.js').SemanticTokenizer;
-      disposers.push(() => typed.dispose());
-      semanticTokens = (samples) => typed.tokenize(samples);
-      semanticVocabularySize = typed.vocabularySize;
+      const { loadSemanticTokenizer } = await import('../tokens/musicnnKmeans.js');
+      const tokenizer = await loadSemanticTokenizer(semanticDirOf(options));
+      disposers.push(() => tokenizer.dispose());
+      semanticTokens = (samples) => tokenizer.tokenize(samples);
+      semanticVocabularySize = tokenizer.vocabularySize;
     }
 
     const curvesModule = await import('../features/curves.js');
