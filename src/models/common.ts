@@ -259,3 +259,26 @@ export function dropRows(
 export function catTime(parts: readonly Tensor[]): Tensor {
   return parts.length === 1 ? parts[0]! : cat(parts, 1);
 }
+
+/**
+ * The part of each stream covering [startSec, startSec + seconds) (whole frames of its own rate, at least
+ * one), for running a stage window by window; frames past a stream's end are held by the adaptors.
+ */
+export function sliceStreamInputs(
+  input: StreamInputs,
+  specs: readonly StreamSpec[],
+  startSec: number,
+  seconds: number,
+): StreamInputs {
+  if (!input.streams) return input;
+  const streams: Record<string, Tensor> = {};
+  for (const [name, x] of Object.entries(input.streams)) {
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) continue;
+    const frames = x.size(1);
+    const first = Math.min(frames - 1, Math.max(0, Math.floor(startSec * spec.rateHz + 1e-6)));
+    const count = Math.max(1, Math.min(frames - first, Math.ceil(seconds * spec.rateHz - 1e-6)));
+    streams[name] = x.narrow(1, first, count);
+  }
+  return { ...input, streams };
+}
