@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { codecCommand } from './codec.js';
 import { corpusCommand } from './corpus.js';
+import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
 import { featuresCommand } from './features.js';
 import { inspectCommand } from './inspect.js';
@@ -14,6 +15,7 @@ import { trainCommand } from './train.js';
 export const commands: Command[] = [
   codecCommand,
   corpusCommand,
+  datasetCommand,
   evalCommand,
   featuresCommand,
   inspectCommand,
