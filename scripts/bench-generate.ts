@@ -9,8 +9,9 @@
 // is that of the three stages. BENCH_SECONDS_LONG (default 60) sets the long run; BENCH_FLAT_LONG=1 also
 // runs the flattened chain for it (otherwise its 60 s figure is 6 x its measured 10 s).
 // The last line is `rtf_10s=<x> rtf_60s=<y>` for the default (fast) layouts.
+import { loadavg } from 'node:os';
 import { semanticRateHz } from '../src/features/timeline.js';
-import { sliceStreamInputs, type StreamInputs } from '../src/models/common.js';
+import { type StreamInputs, sliceStreamInputs } from '../src/models/common.js';
 import { Stage1, stage1Config } from '../src/models/stage1.js';
 import { Stage2, stage2Config } from '../src/models/stage2.js';
 import { Stage3, stage3Config } from '../src/models/stage3.js';
@@ -47,6 +48,8 @@ function conditions(seconds: number, rows = 1): StreamInputs & { style: Tensor }
 
 interface StageTiming {
   ms: number;
+  /** Process CPU time (all threads). */
+  cpuMs: number;
   steps: number;
 }
 interface ChainTiming {
@@ -54,6 +57,7 @@ interface ChainTiming {
   stage2: StageTiming;
   stage3: StageTiming;
   totalMs: number;
+  totalCpuMs: number;
 }
 
 /** Semantic -> coarse -> fine for `seconds` of music, window by window, timed per stage; `rows` candidates. */
@@ -61,15 +65,20 @@ function chain(seconds: number, layouts: Layouts, rows = 1): ChainTiming {
   const c = conditions(seconds, rows);
   const tokens = Math.round(seconds * semanticRateHz);
   const frames = 2 * tokens;
-  const timing = { stage1: { ms: 0, steps: 0 }, stage2: { ms: 0, steps: 0 }, stage3: { ms: 0, steps: 0 } };
+  const zero = () => ({ ms: 0, cpuMs: 0, steps: 0 });
+  const timing = { stage1: zero(), stage2: zero(), stage3: zero() };
   const count = (t: StageTiming) => () => void t.steps++;
   const timed = <R>(t: StageTiming, fn: () => R): R => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const out = fn();
     t.ms += performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    t.cpuMs += (c.user + c.system) / 1000;
     return out;
   };
   const total0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const semantic = timed(timing.stage1, () =>
     continueInWindows(tokens, 250, 50, (w, prompt) => {
       const start = w.start - w.promptFrames;
@@ -108,11 +117,23 @@ function chain(seconds: number, layouts: Layouts, rows = 1): ChainTiming {
     }),
   );
   const totalMs = performance.now() - total0;
+  const cpu = process.cpuUsage(cpu0);
+  const totalCpuMs = (cpu.user + cpu.system) / 1000;
   for (const t of [semantic, coarse, fine, c.style, ...Object.values(c.streams ?? {})]) t.dispose();
-  return { ...timing, totalMs };
+  return { ...timing, totalMs, totalCpuMs };
 }
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
+/** Process CPU ms (all threads) since a process.cpuUsage() reading. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1000;
+};
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (wall times on a shared machine grow with it; CPU times less so)`,
+);
 console.log(
   `threads=${getNumThreads()} preset=small random weights; no visual extraction, no codec decoding`,
 );
@@ -139,10 +160,12 @@ for (const layouts of [
   ] as const) {
     const s = t[stage];
     console.log(
-      `  ${stage} ${layout.padEnd(9)} ${fmt(s.ms / s.steps, 2).padStart(7)} ms/step  ${fmt(s.steps / shortSeconds).padStart(6)} steps/s  ${fmt(s.ms / 1000, 2).padStart(6)} s`,
+      `  ${stage} ${layout.padEnd(9)} ${fmt(s.ms / s.steps, 2).padStart(7)} ms/step (CPU ${fmt(s.cpuMs / s.steps, 2)})  ${fmt(s.steps / shortSeconds).padStart(6)} steps/s  ${fmt(s.ms / 1000, 2).padStart(6)} s (CPU ${fmt(s.cpuMs / 1000, 2)} s)`,
     );
   }
-  console.log(`  chain ${name}: ${fmt(t.totalMs / 1000, 2)} s for ${shortSeconds} s, RTF ${fmt(t.totalMs / (shortSeconds * 1000), 3)}`);
+  console.log(
+    `  chain ${name}: ${fmt(t.totalMs / 1000, 2)} s for ${shortSeconds} s, RTF ${fmt(t.totalMs / (shortSeconds * 1000), 3)} (CPU ${fmt(t.totalCpuMs / 1000, 2)} s)`,
+  );
 }
 
 console.log(
@@ -150,6 +173,7 @@ console.log(
 );
 const c4 = conditions(4);
 for (const rows of [1, 3]) {
+  const cpu1 = process.cpuUsage();
   const t1 = performance.now();
   let steps = 0;
   tidy(
@@ -160,6 +184,8 @@ for (const rows of [1, 3]) {
       ),
   );
   const ms1 = (performance.now() - t1) / steps;
+  const cpuMs1 = cpuSince(cpu1) / steps;
+  const cpu2 = process.cpuUsage();
   const t2 = performance.now();
   let steps2 = 0;
   tidy(() => {
@@ -167,6 +193,8 @@ for (const rows of [1, 3]) {
     stage2.delay.generate({ semantic }, { numFrames: 100, candidates: rows, onStep: () => steps2++ });
   });
   const ms2 = (performance.now() - t2) / steps2;
+  const cpuMs2 = cpuSince(cpu2) / steps2;
+  const cpu3 = process.cpuUsage();
   const t3 = performance.now();
   let steps3 = 0;
   tidy(
@@ -177,15 +205,16 @@ for (const rows of [1, 3]) {
       ),
   );
   const ms3 = (performance.now() - t3) / steps3;
+  const cpuMs3 = cpuSince(cpu3) / steps3;
   console.log(
-    `  ${rows} candidate(s): stage1 ${fmt(ms1, 2)} ms/step, with guidance ${fmt(ms3, 2)} ms/step (${2 * rows} rows); stage2 delay ${fmt(ms2, 2)} ms/step`,
+    `  ${rows} candidate(s): stage1 ${fmt(ms1, 2)} ms/step (CPU ${fmt(cpuMs1, 2)}), with guidance ${fmt(ms3, 2)} (CPU ${fmt(cpuMs3, 2)}) (${2 * rows} rows); stage2 delay ${fmt(ms2, 2)} (CPU ${fmt(cpuMs2, 2)})`,
   );
 }
 console.log('  3 candidates of 10 s, whole chain (delay + masked):');
 const three = chain(shortSeconds, { stage2: 'delay', stage3: 'masked' }, 3);
 const one = runs['delay+masked']!;
 console.log(
-  `    3 candidates ${fmt(three.totalMs / 1000, 2)} s vs 1 candidate ${fmt(one.totalMs / 1000, 2)} s (stage1 ${fmt(three.stage1.ms / 1000, 2)} vs ${fmt(one.stage1.ms / 1000, 2)}, stage2 ${fmt(three.stage2.ms / 1000, 2)} vs ${fmt(one.stage2.ms / 1000, 2)}, stage3 ${fmt(three.stage3.ms / 1000, 2)} vs ${fmt(one.stage3.ms / 1000, 2)})`,
+  `    3 candidates ${fmt(three.totalMs / 1000, 2)} s (CPU ${fmt(three.totalCpuMs / 1000, 2)}) vs 1 candidate ${fmt(one.totalMs / 1000, 2)} s (CPU ${fmt(one.totalCpuMs / 1000, 2)}) (stage1 ${fmt(three.stage1.ms / 1000, 2)} vs ${fmt(one.stage1.ms / 1000, 2)}, stage2 ${fmt(three.stage2.ms / 1000, 2)} vs ${fmt(one.stage2.ms / 1000, 2)}, stage3 ${fmt(three.stage3.ms / 1000, 2)} vs ${fmt(one.stage3.ms / 1000, 2)})`,
 );
 
 console.log(`\n3. real-time factor (wall time / seconds of music), token stages only`);
@@ -202,5 +231,8 @@ const fast10 = runs['delay+masked']!.totalMs / (shortSeconds * 1000);
 const fastLong = long.totalMs / (longSeconds * 1000);
 console.log(
   `  delay + masked:        10 s ${fmt(fast10, 3)}, ${longSeconds} s ${fmt(fastLong, 3)} (stage1 ${fmt(long.stage1.ms / 1000, 1)} s, stage2 ${fmt(long.stage2.ms / 1000, 1)} s, stage3 ${fmt(long.stage3.ms / 1000, 1)} s)`,
+);
+console.log(
+  `  CPU time / (${getNumThreads()} threads x seconds of music), what an otherwise idle machine would approach: 10 s ${fmt(runs['delay+masked']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}, ${longSeconds} s ${fmt(long.totalCpuMs / getNumThreads() / (longSeconds * 1000), 3)}; flattened 10 s ${fmt(runs['flattened+flattened']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}`,
 );
 console.log(`rtf_10s=${fmt(fast10, 3)} rtf_60s=${fmt(fastLong, 3)}`);

@@ -162,7 +162,13 @@ export async function featurizeFile(
   const style = await featurizer.style(audio);
   if (style.length !== styleDim)
     throw new V2meowError('SHAPE_MISMATCH', `style vector of ${style.length} values, want ${styleDim}`, path);
-  const musicCurves = fitCurves(await featurizer.musicCurves(audio), numSemantic, 2, 'music curves', path);
+  const musicCurves = fitCurves(
+    await featurizer.musicCurves(audio, path),
+    numSemantic,
+    2,
+    'music curves',
+    path,
+  );
 
   const tensors: Record<string, TensorToWrite> = {
     semantic: { dtype: 'I16', shape: [numSemantic], values: semantic },

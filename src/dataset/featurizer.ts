@@ -30,8 +30,11 @@ export interface ExampleFeaturizer {
   acousticTokens(samples16k: Float32Array): MaybePromise<AcousticTokens>;
   /** Clip style vector (src/encoders/clipStyle.ts): 100 values. */
   style(samples16k: Float32Array): MaybePromise<Float32Array>;
-  /** Rhythm curves of the music at 25 Hz: one frame per semantic frame. */
-  musicCurves(samples16k: Float32Array): MaybePromise<CurveSet>;
+  /**
+   * Rhythm curves of the music at 25 Hz, one frame per semantic frame (within 2 frames: the builder holds
+   * them to S). `sourcePath` is the file the samples were decoded from, for a part that reads it itself.
+   */
+  musicCurves(samples16k: Float32Array, sourcePath?: string): MaybePromise<CurveSet>;
   /** Visual streams of a video file, on the clip timeline (videos only). */
   visual(videoPath: string): MaybePromise<VisualFeatures>;
   /** Rhythm curves of the picture of a video file at 25 Hz (videos only). */

@@ -35,7 +35,12 @@ export function exampleMetadataOf(file: TensorFile): ExampleMetadata {
       `example format version ${metadata.version}, this v2meow reads ${datasetFormatVersion}`,
       file.path,
     );
-  const parsed = JSON.parse(metadata.example) as ExampleMetadata;
+  let parsed: ExampleMetadata;
+  try {
+    parsed = JSON.parse(metadata.example) as ExampleMetadata;
+  } catch (error) {
+    throw new V2meowError('BAD_FORMAT', 'example metadata is not valid JSON', file.path, { cause: error });
+  }
   const semantic = file.entry('semantic');
   const acoustic = file.entry('acoustic');
   if (semantic.shape[0] !== parsed.numSemanticFrames || acoustic.shape[1] !== parsed.numAcousticFrames)

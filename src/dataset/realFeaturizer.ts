@@ -1,10 +1,10 @@
 // The real ExampleFeaturizer, assembled from the project's parts (issue 11): the committed music codec
 // (acoustic tokens, chunked: codecTokens.ts), MusiCNN's clip style vector (src/encoders/clipStyle.ts), the
 // semantic tokenizer (src/tokens/musicnnKmeans.ts), the rhythm curves (src/features/curves.ts) and the visual
-// streams (src/features/visual.ts). The last three are built on other branches: they are imported dynamically
-// (partModules below) so this file compiles before they are merged. Until then `standIns` replaces them with
-// named, cheap stand-ins for measuring and testing the builder; their ids say 'stand-in', so examples made
-// with them are never taken for real ones (the cache key changes when the real part arrives).
+// streams (src/features/visual.ts, one decode per video, whose rhythm analysis also gives the video curves).
+// The semantic tokenizer is built on another branch: it is imported dynamically (semanticModule below) so this
+// file compiles before it is merged. `standIns` replaces parts with named, cheap stand-ins for measuring and
+// testing the builder; their ids say 'stand-in', so examples made with them are never taken for real ones.
 // This module is also a FeaturizerSpec module: workers call createFeaturizer(options) / featurizerIds(options).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { V2meowError } from '../errors.js';
 import type { CurveSet, VisualFeatures } from '../features/streams.js';
 import { curveNames } from '../features/streams.js';
 import { samplesPerSemanticFrame, semanticFramesOf, semanticRateHz } from '../features/timeline.js';
+import type { VideoAnalysis } from '../rhythm/videoAnalysis.js';
 import type { AcousticTokens, ExampleFeaturizer, FeaturizerSpec } from './featurizer.js';
 import type { FeaturizerIds } from './format.js';
 
@@ -32,19 +33,13 @@ export interface RealFeaturizerOptions {
   readonly standIns?: readonly StandInPart[];
 }
 
-// TODO(merge): the modules and names the other branches provide. When `semantic` and `visual` are merged,
-// check these against them (and replace the dynamic imports by static ones):
-//   src/tokens/musicnnKmeans.ts: loadSemanticTokenizer(dir: string): SemanticTokenizer | Promise<...>
-//   src/features/curves.ts:      musicCurves(samples16k: Float32Array): CurveSet
-//                                videoCurves(visual: VisualFeatures): CurveSet   (from the extracted streams)
-//                                curvesVersion: string                            (enters the cache key)
-//   src/features/visual.ts:      createVisualFeatureExtractor(): Promise<VisualFeatureExtractor>, with
-//                                .id: string, .extract(videoPath): Promise<VisualFeatures>, .dispose()
-const partModules = {
-  semantic: '../tokens/musicnnKmeans.js',
-  curves: '../features/curves.js',
-  visual: '../features/visual.js',
-} as const;
+// TODO(merge semantic): when the `semantic` branch is merged, replace this dynamic import by a static
+// `import { loadSemanticTokenizer } from '../tokens/musicnnKmeans.js'` (it loads DIR/semantic.safetensors +
+// semantic.json; the id below hashes semantic.safetensors).
+const semanticModule = '../tokens/musicnnKmeans.js';
+/** Version of the rhythm-curve and visual-stream code: bump when src/features/curves.ts or visual.ts change output. */
+const curvesVersion = 'curves-v1';
+const visualVersion = 'visual-v1';
 
 const packageRoot = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -59,13 +54,13 @@ const packageRoot = (() => {
   return process.cwd();
 })();
 
-async function importPart(part: StandInPart): Promise<Record<string, unknown>> {
+async function importSemantic(): Promise<Record<string, unknown>> {
   try {
-    return (await import(partModules[part])) as Record<string, unknown>;
+    return (await import(semanticModule)) as Record<string, unknown>;
   } catch (error) {
     throw new V2meowError(
       'MODEL_MISSING',
-      `the ${part} part (${partModules[part]}) is not available in this build; use --stand-in ${part} to measure without it`,
+      `the semantic tokenizer (${semanticModule}) is not in this build; --stand-in semantic measures without it`,
       undefined,
       { cause: error },
     );
@@ -130,22 +125,21 @@ function frameRms(samples: Float32Array): Float32Array {
 export async function featurizerIds(options: RealFeaturizerOptions = {}): Promise<FeaturizerIds> {
   const standIns = new Set(options.standIns ?? []);
   const codecPath = codecPathOf(options);
-  let semantic = `stand-in-rms-64`;
-  if (!standIns.has('semantic')) {
-    const dir = semanticDirOf(options);
-    const configPath = join(dir, 'config.json'); // TODO(merge): the tokenizer's config file name
-    semantic = `musicnn-kmeans@${fileTag(configPath)}`;
-  }
-  let curvesVersion = 'stand-in-energy';
-  if (!standIns.has('curves'))
-    curvesVersion = String((await importPart('curves')).curvesVersion ?? 'curves-v1');
+  const semantic = standIns.has('semantic')
+    ? 'stand-in-rms-64'
+    : `musicnn-kmeans@${fileTag(join(semanticDirOf(options), 'semantic.safetensors'))}`;
+  const curves = standIns.has('curves') ? 'stand-in-energy' : curvesVersion;
+  const visual = standIns.has('visual')
+    ? 'stand-in-none'
+    : `${visualVersion}@${fileTag(join(packageRoot, 'weights', 'visual-tokens', 'codebook.safetensors'))}`;
   return {
     semantic,
     acoustic: `codec@${fileTag(codecPath)}`,
     style: 'musicnn-mtt-msd-clip10s',
-    musicCurves: `music-${curvesVersion}`,
-    visual: standIns.has('visual') ? 'stand-in-none' : 'visual-v1', // TODO(merge): the extractor's id
-    videoCurves: `video-${curvesVersion}`,
+    musicCurves: `music-${curves}`,
+    visual,
+    // Video curves come from the visual extractor's analysis (or the rhythm module's when visual is a stand-in).
+    videoCurves: `video-${curves}+${visual}`,
   };
 }
 
@@ -165,7 +159,7 @@ export async function createFeaturizer(options: RealFeaturizerOptions = {}): Pro
     let semanticTokens = standInSemantic;
     let semanticVocabularySize = standInVocabulary;
     if (!standIns.has('semantic')) {
-      const module = await importPart('semantic');
+      const module = await importSemantic();
       const tokenizer = await (module.loadSemanticTokenizer as (dir: string) => unknown)(
         semanticDirOf(options),
       );
@@ -175,31 +169,31 @@ export async function createFeaturizer(options: RealFeaturizerOptions = {}): Pro
       semanticVocabularySize = typed.vocabularySize;
     }
 
-    let musicCurves = (samples: Float32Array): CurveSet =>
-      standInCurves(semanticFramesOf(samples.length), frameRms(samples));
-    let videoCurvesOf = (_visual: VisualFeatures, numFrames: number): CurveSet => standInCurves(numFrames);
-    if (!standIns.has('curves')) {
-      const module = await importPart('curves');
-      musicCurves = module.musicCurves as typeof musicCurves;
-      const fromVisual = module.videoCurves as (visual: VisualFeatures) => CurveSet;
-      videoCurvesOf = (visual) => fromVisual(visual);
-    }
+    const curvesModule = await import('../features/curves.js');
+    // Music curves from the file at the rhythm module's 22.05 kHz (hi-hats above 8 kHz matter to the tempo:
+    // src/features/curves.ts); from the 16 kHz samples when no file is given.
+    const musicCurvesOf = async (samples: Float32Array, sourcePath?: string): Promise<CurveSet> => {
+      if (standIns.has('curves')) return standInCurves(semanticFramesOf(samples.length), frameRms(samples));
+      if (sourcePath) return (await curvesModule.musicCurvesOfFile(sourcePath)).curves;
+      return curvesModule.musicCurves(samples);
+    };
 
-    let extract = async (path: string): Promise<VisualFeatures> => {
+    let extract = async (path: string): Promise<VisualFeatures & { analysis?: VideoAnalysis }> => {
+      if (!standIns.has('curves')) {
+        const { curves, analysis } = await curvesModule.videoCurvesOfFile(path);
+        return { source: path, durationSec: curves.numFrames / semanticRateHz, streams: {}, analysis };
+      }
       const { probe } = await import('../media/probe.js');
       return { source: path, durationSec: (await probe(path)).durationSec, streams: {} };
     };
     if (!standIns.has('visual')) {
-      const module = await importPart('visual');
-      const extractor = (await (module.createVisualFeatureExtractor as () => Promise<unknown>)()) as {
-        extract(path: string): Promise<VisualFeatures>;
-        dispose(): void;
-      };
+      const { VisualFeatureExtractor } = await import('../features/visual.js');
+      const extractor = await VisualFeatureExtractor.create();
       disposers.push(() => extractor.dispose());
       extract = (path) => extractor.extract(path);
     }
     // The builder asks for visual() then videoCurves() of the same file: extract once.
-    let lastVisual: { path: string; features: VisualFeatures } | undefined;
+    let lastVisual: { path: string; features: VisualFeatures & { analysis?: VideoAnalysis } } | undefined;
     const visualOf = async (path: string) => {
       if (lastVisual?.path !== path) lastVisual = { path, features: await extract(path) };
       return lastVisual.features;
@@ -213,12 +207,16 @@ export async function createFeaturizer(options: RealFeaturizerOptions = {}): Pro
       semanticTokens,
       acousticTokens: (samples): AcousticTokens => encodeInChunks(codec, samples),
       style: (samples) => clipStyleVector(styleEncoder, samples),
-      musicCurves,
-      visual: visualOf,
+      musicCurves: musicCurvesOf,
+      visual: async (path) => {
+        const { analysis: _analysis, ...features } = await visualOf(path);
+        return features;
+      },
       videoCurves: async (path) => {
         const features = await visualOf(path);
         lastVisual = undefined;
-        return videoCurvesOf(features, Math.floor(features.durationSec * semanticRateHz));
+        if (features.analysis && !standIns.has('curves')) return curvesModule.videoCurves(features.analysis);
+        return standInCurves(Math.floor(features.durationSec * semanticRateHz));
       },
       dispose: () => {
         for (const dispose of disposers.reverse()) dispose();

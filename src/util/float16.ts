@@ -55,3 +55,20 @@ export function fromFloat16(bits: Uint16Array, out = new Float32Array(bits.lengt
   for (let i = 0; i < bits.length; i++) out[i] = float16Value(bits[i]!);
   return out;
 }
+
+/** Little-endian float16 bytes of `values` (a file's payload). */
+export function encodeFloat16(values: ArrayLike<number>): Uint8Array {
+  const bits = toFloat16(values);
+  const bytes = new Uint8Array(bits.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < bits.length; i++) view.setUint16(2 * i, bits[i]!, true);
+  return bytes;
+}
+
+/** Float32 values of little-endian float16 `bytes`. */
+export function decodeFloat16(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.byteLength >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = float16Value(view.getUint16(2 * i, true));
+  return out;
+}

@@ -10,6 +10,7 @@ import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
+import { styleCommand } from './style.js';
 import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
@@ -23,5 +24,6 @@ export const commands: Command[] = [
   plotCommand,
   rhythmCommand,
   studyCommand,
+  styleCommand,
   trainCommand,
 ];
