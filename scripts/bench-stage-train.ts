@@ -3,7 +3,8 @@
 // AdamW update, as src/train/loop.ts runs them) on a synthetic reader batch with the real shapes (semantic
 // vocabulary 1024, 12 codec levels of 1024, half the rows paired with motion 16-d at 8 Hz, semantic 1280-d at
 // 1 Hz and tokens 49 x 256 at 1 Hz). Prints seconds per step (median of the timed steps after one warm-up
-// step) and the machine's load average, which matters on a shared machine.
+// step), the CPU seconds of this process per step (user + system, all libtorch threads: what a CPU-hour
+// budget buys), and the machine's load average, which matters on a shared machine.
 // Usage: node dist/scripts/bench-stage-train.js [--preset small] [--batch 8] [--steps 3] [--stages stage1,stage2,stage3]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -94,9 +95,11 @@ function bench<C extends { version: number }, M extends StageModel, I>(
   const optimizer = new AdamW(params, { lr: 3e-4, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01 });
   const batch = syntheticBatch(seconds);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let loss = 0;
   for (let step = 0; step <= timedSteps; step++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     loss = tidy(() => {
       const out = definition.forward(model, definition.inputs(batch, 0, batchSize, config));
       optimizer.zeroGrad();
@@ -105,13 +108,17 @@ function bench<C extends { version: number }, M extends StageModel, I>(
     });
     clipGradNorm(params, 1);
     optimizer.stepWith(3e-4);
-    if (step > 0) times.push((performance.now() - t0) / 1000);
+    if (step > 0) {
+      times.push((performance.now() - t0) / 1000);
+      const cpu = process.cpuUsage(cpu0);
+      cpuTimes.push((cpu.user + cpu.system) / 1e6);
+    }
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const millions = (model.numParameters() / 1e6).toFixed(2);
   console.log(
-    `${definition.name} ${preset} batch ${batchSize} x ${seconds} s: ${median.toFixed(2)} s/step ` +
+    `${definition.name} ${preset} batch ${batchSize} x ${seconds} s: ${median(times).toFixed(2)} s/step wall, ` +
+      `${median(cpuTimes).toFixed(2)} CPU-s/step ` +
       `(steps ${times.map((t) => t.toFixed(2)).join(', ')}; ${millions}M parameters; loss ${loss.toFixed(3)})`,
   );
   optimizer.dispose();
