@@ -7,6 +7,7 @@
 
 import { styleDim } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
+import { curveNames } from '../features/streams.js';
 import { semanticRateHz } from '../features/timeline.js';
 import { cat, F, full, noGrad, rand, type Tensor, tensor, tidy, where } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
@@ -55,11 +56,16 @@ export interface Stage1Config extends TransformerSizes, StageIds {
   readonly temperature: number;
 }
 
-/** Default streams: rhythm curves, CLIP-like semantic, motion, and VQ-token streams (src/features/streams.ts). */
+/**
+ * Default streams, as the visual extractor's defaults store them in a training set (src/features/visual.ts,
+ * docs/features.md): rhythm curves (6-d, 25 Hz), CLIP-like semantic (MobileNetV2 pool, 1280-d, 1 Hz), motion
+ * (flow statistics, 16-d, 8 Hz) and VQ tokens (7x7 = 49 ids of 256 per frame, 1 Hz). Pose (51-d, 4 Hz) is
+ * left out by default.
+ */
 export const defaultStage1Streams: readonly StreamSpec[] = [
-  { name: 'curves', kind: 'dense', dim: 6, rateHz: semanticRateHz },
+  { name: 'curves', kind: 'dense', dim: curveNames.length, rateHz: semanticRateHz },
   { name: 'semantic', kind: 'dense', dim: 1280, rateHz: 1 },
-  { name: 'motion', kind: 'dense', dim: 1024, rateHz: semanticRateHz },
+  { name: 'motion', kind: 'dense', dim: 16, rateHz: 8 }, // motionStreamDim of visual.ts (not imported: it loads the encoders)
   { name: 'tokens', kind: 'tokens', dim: 49, vocabularySize: 256, rateHz: 1 },
 ];
 

@@ -31,12 +31,12 @@ function cli(args: string[]) {
 }
 
 describe('v2meow train', () => {
-  test('a stage without a registered trainer is not available yet (one line, exit 1, nothing written)', () => {
+  test('a registered stage on a folder that is not a training set: one line, exit 1, nothing written', () => {
     const out = join(root, 'stage1-run');
     const res = cli(['train', 'stage1', '--data', data, '--out', out]);
     assert.equal(res.status, 1);
     assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
-    assert.match(res.stderr, /stage1 training is not available yet/);
+    assert.match(res.stderr, /index\.json: no dataset index/);
     assert.ok(!existsSync(out));
     assert.equal(cli(['train', 'stage4']).status, 2);
   });

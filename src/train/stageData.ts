@@ -1,0 +1,200 @@
+// The data side of the stage trainers (issue 12 item 6): a training set (src/dataset, PairDataset) read as
+// endless random windows for training and fixed windows of the validation split for scoring. What the set
+// holds (vocabularies, codec levels, visual streams with their rates and sizes, hours by source and kind) is
+// gathered once and checked against a stage's config before any work, so that a stage never trains on
+// streams it does not expect. Training batches: every rank reads the same global batch of
+// batchSize x worldSize windows and keeps its own rows (the loop's data-parallel shard); the data position
+// saved with checkpoints is the reader's {epoch, position}, the same on every rank. Mostly silent crops are
+// redrawn (issue 13: silence must not dominate the crops; the reader tests each codec frame's stored level).
+import type { SplitName } from '../data/corpusFormat.js';
+import type { ExampleKind, StoredStreamInfo } from '../dataset/format.js';
+import type { PairBatch, PairDataset, SilenceOptions, WindowPosition } from '../dataset/reader.js';
+import { V2meowError } from '../errors.js';
+import type { VisualStreamName } from '../features/streams.js';
+import { framesIn, semanticRateHz } from '../features/timeline.js';
+import type { StreamSpec } from '../models/common.js';
+import type { BatchSource, DataShard } from './loop.js';
+
+/** Crops with more than 30% of codec frames below -50 dBFS are redrawn (up to 8 tries per slot). */
+export const trainingSilence: SilenceOptions = { thresholdDb: -50, maxFraction: 0.3, attempts: 8 };
+
+/** At most this many validation windows are scored (the first ones of the fixed, ordered pass). */
+export const maxValidationWindows = 64;
+
+/** What a training set holds, as far as a stage config cares. */
+export interface DatasetFacts {
+  readonly dir: string;
+  /** Semantic token ids 0..semanticVocabularySize-1. */
+  readonly semanticVocabularySize: number;
+  /** Codes per codec level. */
+  readonly acousticCodebookSize: number;
+  /** Codec levels stored (12). */
+  readonly acousticLevels: number;
+  /** Visual streams of the paired training examples, by name. */
+  readonly visualStreams: ReadonlyMap<VisualStreamName, StoredStreamInfo>;
+  /** Hours of the training split by source folder. */
+  readonly trainHoursBySource: Record<string, number>;
+  /** Hours of the training split by kind. */
+  readonly trainHoursByKind: Record<string, number>;
+  /** Featurizer ids the set was made with. */
+  readonly featurizers: Record<string, string>;
+}
+
+/** Opens `dir` and reads what it holds (every example's header); errors name the dataset. */
+export function datasetFacts(dataset: PairDataset): DatasetFacts {
+  const { dir, index } = dataset;
+  const train = dataset.examples('train');
+  if (train.length === 0) throw new V2meowError('EMPTY_CORPUS', "the dataset's train split is empty", dir);
+  const sizes = new Set<string>();
+  const visualStreams = new Map<VisualStreamName, StoredStreamInfo>();
+  for (const record of index.examples) {
+    const m = dataset.metadata(record);
+    sizes.add(`${m.semanticVocabularySize}/${m.acousticCodebookSize}/${m.acousticLevels}`);
+    if (record.split !== 'train') continue;
+    for (const [name, info] of Object.entries(m.visualStreams) as [VisualStreamName, StoredStreamInfo][])
+      if (!visualStreams.has(name)) visualStreams.set(name, info);
+  }
+  if (sizes.size !== 1)
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `examples disagree on semantic vocabulary / codebook size / codec levels (${[...sizes].join(', ')})`,
+      dir,
+    );
+  const [semanticVocabularySize, acousticCodebookSize, acousticLevels] = [...sizes][0]!
+    .split('/')
+    .map(Number);
+  const round = (h: number) => Math.round(h * 1e4) / 1e4;
+  return {
+    dir,
+    semanticVocabularySize: semanticVocabularySize!,
+    acousticCodebookSize: acousticCodebookSize!,
+    acousticLevels: acousticLevels!,
+    visualStreams,
+    trainHoursBySource: Object.fromEntries(
+      Object.entries(index.totals.bySource).map(([source, h]) => [source, round(h.train)]),
+    ),
+    trainHoursByKind: Object.fromEntries(
+      Object.entries(index.totals.byKind).map(([kind, h]) => [kind, round(h.train)]),
+    ),
+    featurizers: { ...index.settings.featurizers },
+  };
+}
+
+/**
+ * Checks that the dataset holds every visual stream of `specs` (all but 'curves', which every example has)
+ * at the spec's rate, size and kind; throws SHAPE_MISMATCH naming the dataset, the stream and both shapes.
+ */
+export function checkStreams(facts: DatasetFacts, specs: readonly StreamSpec[], stage: string): void {
+  const describe = (s: { rateHz: number; dim: number; kind: string; vocabularySize?: number }) =>
+    `${s.dim}-d ${s.kind}${s.vocabularySize ? ` (vocabulary ${s.vocabularySize})` : ''} at ${s.rateHz} Hz`;
+  for (const spec of specs) {
+    if (spec.name === 'curves') {
+      if (spec.rateHz !== semanticRateHz || spec.dim !== 6 || spec.kind !== 'dense')
+        throw new V2meowError(
+          'SHAPE_MISMATCH',
+          `${stage} wants stream 'curves' as ${describe(spec)}; the dataset's curves are 6-d dense at ${semanticRateHz} Hz`,
+          facts.dir,
+        );
+      continue;
+    }
+    const held = facts.visualStreams.get(spec.name as VisualStreamName);
+    if (!held)
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `${stage} wants visual stream '${spec.name}' (${describe(spec)}), which no paired training example ` +
+          `of the dataset holds (it holds: ${[...facts.visualStreams.keys()].join(', ') || 'no visual streams'})`,
+        facts.dir,
+      );
+    const same =
+      held.rateHz === spec.rateHz &&
+      held.dim === spec.dim &&
+      held.kind === spec.kind &&
+      (spec.kind !== 'tokens' || held.vocabularySize === spec.vocabularySize);
+    if (!same)
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `${stage} wants visual stream '${spec.name}' as ${describe(spec)}; the dataset holds it as ${describe(held)}`,
+        facts.dir,
+      );
+  }
+}
+
+/** A training batch of one rank: the global batch and the rows [first, first + count) that are this rank's. */
+export interface RankBatch {
+  readonly batch: PairBatch;
+  readonly firstRow: number;
+  readonly numRows: number;
+}
+
+export interface WindowSourceOptions {
+  readonly seconds: number;
+  /** Rows per rank. */
+  readonly batchSize: number;
+  /** Example kinds to draw from. */
+  readonly kinds: readonly ExampleKind[];
+}
+
+function isPosition(state: unknown): state is WindowPosition {
+  const s = state as WindowPosition | null;
+  return !!s && Number.isInteger(s.epoch) && Number.isInteger(s.position);
+}
+
+/** Endless random training windows of this rank; `resume` is the saved position (or undefined). */
+export function trainingWindows(
+  dataset: PairDataset,
+  shard: DataShard,
+  o: WindowSourceOptions,
+  resume: unknown,
+  log: (message: string) => void,
+): BatchSource<RankBatch> {
+  let position: WindowPosition = isPosition(resume) ? resume : { epoch: 0, position: 0 };
+  if (resume !== undefined && !isPosition(resume))
+    log('the checkpoint holds no data position: the data order starts from the beginning');
+  const windows = dataset.windows('train', {
+    seconds: o.seconds,
+    batchSize: o.batchSize * shard.worldSize,
+    seed: shard.seed,
+    kinds: o.kinds,
+    skipSilence: trainingSilence,
+    start: position,
+  });
+  return {
+    next(): RankBatch {
+      const batch = windows.next().value;
+      position = batch.next;
+      return { batch, firstRow: shard.rank * o.batchSize, numRows: o.batchSize };
+    },
+    state: () => position,
+    close: () => dataset.close(),
+  };
+}
+
+/** The fixed validation windows (an ordered pass from each example's start), at most maxValidationWindows. */
+export function* validationWindows(
+  dataset: PairDataset,
+  o: WindowSourceOptions,
+  split: SplitName = 'validation',
+): Generator<PairBatch> {
+  let rows = 0;
+  for (const batch of dataset.evaluationWindows(split, {
+    seconds: o.seconds,
+    batchSize: o.batchSize,
+    kinds: o.kinds,
+  })) {
+    if (rows >= maxValidationWindows) return;
+    rows += batch.batchSize;
+    yield batch;
+  }
+}
+
+/** Throws before training when `split` holds no window of the crop length. */
+export function checkSplitHasWindows(dataset: PairDataset, o: WindowSourceOptions, split: SplitName): void {
+  const frames = framesIn(o.seconds, semanticRateHz);
+  const ok = dataset.examples(split, o.kinds).some((e) => e.numSemanticFrames >= frames);
+  if (!ok)
+    throw new V2meowError(
+      'EMPTY_CORPUS',
+      `the ${split} split holds no ${o.kinds.join(' or ')} example of ${frames / semanticRateHz} s or longer`,
+      dataset.dir,
+    );
+}
