@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'NOT_WRITABLE'
   | 'EMPTY_CORPUS'
   | 'EMPTY_FOLDER'
-  | 'UNMATCHED_FILES';
+  | 'UNMATCHED_FILES'
+  /** A limit on what one client (or all together) may hold was reached; try again later (HTTP 429). */
+  | 'BUSY';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';

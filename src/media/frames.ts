@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { V2meowError } from '../errors.js';
-import { ffmpegPath, throwFfmpegError } from './ffmpeg.js';
+import { ffmpegFileArgument, ffmpegPath, throwFfmpegError } from './ffmpeg.js';
 import { assertDecodableVideo, defaultMaxPixels, probe } from './probe.js';
 
 export type PixelFormat = 'rgb24' | 'gray';
@@ -98,7 +98,7 @@ export async function* decodeFrameStreams(
     ...specs.map((s, i) => filterChain(s, labels[i]!)),
   ].join(';');
   const outputFd = (i: number) => (i === 0 ? 1 : i + 2);
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-filter_complex', graph];
+  const args = ['-v', 'error', '-nostdin', '-i', ffmpegFileArgument(path), '-filter_complex', graph];
   specs.forEach((_, i) => {
     args.push('-map', `[out${labels[i]}]`, '-f', 'rawvideo', `pipe:${outputFd(i)}`);
   });
