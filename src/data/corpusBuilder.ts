@@ -299,8 +299,8 @@ async function build(
   if (files.length === 0)
     throw new V2meowError(
       'EMPTY_CORPUS',
-      `no audio files to build from in ${folders.map((folder) => folder.dir).join(', ')}` +
-        (heldOut.length > 0 ? ` (${heldOut.length} held out)` : ''),
+      `no audio files to build from${heldOut.length > 0 ? ` (${heldOut.length} held out)` : ''}`,
+      folders.map((folder) => folder.dir).join(', '),
     );
   const unlicensed = files.filter((file) => !licenses.get(file.path)).length;
   if (unlicensed > 0)
@@ -343,7 +343,11 @@ async function build(
     .filter((s) => !s.staged.error);
   // Checked before anything of a previous build is touched: a build that fails here leaves it as it was.
   if (decoded.every(({ staged: entry }) => entry.segmentStarts.length === 0))
-    throw new V2meowError('EMPTY_CORPUS', 'no audio segments: every source was empty, silent or unreadable');
+    throw new V2meowError(
+      'EMPTY_CORPUS',
+      'no audio segments: every source was empty, silent or unreadable',
+      folders.map((folder) => folder.dir).join(', '),
+    );
   clearPreviousOutput(options.outDir);
   const { records: licenseRecords, idOf } = licenseTable(
     options.outDir,

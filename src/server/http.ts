@@ -126,6 +126,9 @@ export function readCookie(request: IncomingMessage, name: string): string | und
 export function assertAllowedHost(request: IncomingMessage, allowed: ReadonlySet<string>): void {
   const header = request.headers.host;
   if (!header) throw new HttpError(400, 'the request has no Host header');
+  // A host name, an IPv4 address or a bracketed IPv6 address, and a port: no user info, paths or spaces.
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(header))
+    throw new HttpError(400, 'bad Host header');
   let hostname: string;
   try {
     hostname = new URL(`http://${header}`).hostname.toLowerCase();

@@ -68,7 +68,7 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
   if (existsSync(studyDir) && readdirSync(studyDir).length > 0)
     throw new V2meowError('BAD_ARGUMENT', 'study folder exists and is not empty', studyDir);
   if (!existsSync(dirname(studyDir)))
-    throw new V2meowError('FILE_NOT_FOUND', 'parent folder does not exist', dirname(studyDir));
+    throw new V2meowError('FILE_NOT_FOUND', `parent folder ${dirname(studyDir)} does not exist`, studyDir);
   checkOutputFolder(studyDir, { empty: true });
 
   const { videos, warnings } = matchSources(options.videosDir, options.systems);

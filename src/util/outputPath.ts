@@ -126,7 +126,8 @@ export interface OutputFolderRule {
 
 /**
  * Checks an output (or cache) folder before any work: an existing writable folder, or a missing one whose
- * nearest existing ancestor is a writable folder on a real file system. Returns the path resolved.
+ * parent is an existing writable folder on a real file system (one level is created, as for output files).
+ * Returns the path resolved.
  */
 export function checkOutputFolder(path: string, rule: OutputFolderRule = {}): string {
   const resolved = resolve(path);
@@ -139,21 +140,20 @@ export function checkOutputFolder(path: string, rule: OutputFolderRule = {}): st
       throw new V2meowError('BAD_ARGUMENT', 'folder exists and is not empty', path);
     return resolved;
   }
-  const existing = nearestExisting(resolved);
-  if (!statSync(existing).isDirectory())
-    throw new V2meowError('BAD_ARGUMENT', `${existing} is a file, so no folder can be made under it`, path);
-  assertWritableFolder(existing, path, 'output');
+  assertWritableFolder(dirname(resolved), path, 'parent');
   return resolved;
 }
 
 /**
- * Creates a folder that passed checkOutputFolder (recursively; safe, since pseudo file systems were refused).
- * Returns the topmost folder it created, or undefined when it existed, so a failed run can remove it again.
+ * Checks and creates an output folder (see checkOutputFolder). Returns the folder when this call created it,
+ * or undefined when it existed, so a failed run can remove it again.
  */
 export function makeOutputFolder(path: string): string | undefined {
   const resolved = checkOutputFolder(path);
+  if (existsSync(resolved)) return undefined;
   try {
-    return mkdirSync(resolved, { recursive: true }) ?? undefined;
+    mkdirSync(resolved);
+    return resolved;
   } catch (error) {
     throw new V2meowError('NOT_WRITABLE', `cannot create the folder (${(error as Error).message})`, path, {
       cause: error,

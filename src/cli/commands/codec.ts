@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
+import { readTokenFile } from '../../codec/tokenFile.js';
 import { V2meowError } from '../../errors.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
-import { assertInputFile } from '../../media/ffmpeg.js';
+import { assertDecodableAudio, probe } from '../../media/probe.js';
 import { exportCodec } from '../../train/codecExport.js';
 import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
 import { withFileSync } from '../../util/fileErrors.js';
@@ -63,7 +64,7 @@ async function encode(args: string[]): Promise<number> {
     throw new UsageError('encode wants one input file and -o OUT.v2c');
   const input = positionals[0]!;
   const output = checkOutputFile(values.output, { extensions: ['.v2c'], inputs: [input] });
-  assertInputFile(input);
+  assertDecodableAudio(await probe(input));
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', codec.numCodebooks, {
     ...count,
@@ -88,7 +89,7 @@ async function decode(args: string[]): Promise<number> {
     throw new UsageError('decode wants one .v2c file and -o OUT.wav');
   const input = positionals[0]!;
   const output = checkOutputFile(values.output, { extensions: ['.wav'], inputs: [input] });
-  assertInputFile(input);
+  readTokenFile(input); // checked before the codec loads
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', undefined, { ...count, max: codec.numCodebooks });
   const seconds = await decodeToFile(codec, input, output, levels);
@@ -133,7 +134,7 @@ async function evaluate(args: string[]): Promise<number> {
     yamnet: !values['no-yamnet'],
     progress: (m: string) => process.stderr.write(`${m}\n`),
   } as const;
-  for (const file of positionals) assertInputFile(file);
+  for (const file of positionals) assertDecodableAudio(await probe(file));
   const report = await evaluateCodecs(positionals, options);
   process.stdout.write(
     values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCodecTable(report)}\n`,
