@@ -30,6 +30,11 @@ interface CommandUnderTest {
   readonly accepts?: readonly CaseName[];
   /** argv tails with an out-of-range or malformed number, each appended to a run on a good input. */
   readonly badNumbers?: readonly (readonly string[])[];
+  /**
+   * argv tails naming a bad path in an option (a model file that is a folder, a missing one), each appended
+   * to a run on a good input; the message must name the path (the tail's last word).
+   */
+  readonly badPaths?: (readonly string[])[];
   /** Runs quickly on valid media: also run on the odd-but-valid names. */
   readonly quickOnValidMedia?: boolean;
 }
@@ -77,6 +82,10 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     output: '.v2c',
     argv: (i, o) => ['codec', 'encode', '-o', o, '--', i],
     accepts: ['tiny'],
+    badPaths: [
+      ['--codec', '/usr'],
+      ['--codec', '/no/such/codec.safetensors'],
+    ],
     badNumbers: [
       ['--levels', '13'],
       ['--levels', '0'],
@@ -107,6 +116,7 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     output: '.md',
     argv: (i, o) => ['eval', '--generated', i, '--reference', i, '--no-cache', '-o', o],
     accepts: ['audioOnly'],
+    badPaths: [['--videos', '/no/such/videos']],
     badNumbers: [
       ['--segments-per-clip', '1e9'],
       ['--seed', '1.5'],
@@ -132,6 +142,7 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     output: '/',
     argv: (i, o) => ['study', 'create', `--videos=${i}`, `--system=a=${i}`, `--system=b=${i}`, '-o', o],
     accepts: ['tiny'],
+    badPaths: [['--genres', '/usr']],
     badNumbers: [
       ['--raters-per-pair', '0'],
       ['--seed', '-1'],
@@ -322,6 +333,13 @@ function planAll(): void {
         withTail(command.argv(goodInputFor(command), path), tail),
       );
     }
+    for (const tail of command.badPaths ?? []) {
+      const { path } = outputFor(command, `path-${tail.join('').replace(/\W/g, '')}`);
+      plan(
+        `${command.name}/path/${tail.join(' ')}`,
+        withTail(command.argv(goodInputFor(command), path), tail),
+      );
+    }
     if (command.quickOnValidMedia)
       for (const name of oddNames) {
         const work = oddFolder(command, name);
@@ -392,6 +410,17 @@ describe('every number option refuses bad values (exit 2, naming the option)', (
         assertOneLineError(result, [tail[0]!.split('=')[0]!], about);
         assert.equal(result.code, 2, `${about}: a usage error exits 2`);
         assertEmpty(outputFor(command, `number-${tail.join('')}`).folder, about);
+      }
+    });
+});
+
+describe('options naming bad paths are refused naming the path', () => {
+  for (const command of commandsUnderTest.filter((c) => c.badPaths))
+    test(command.name, () => {
+      for (const tail of command.badPaths!) {
+        const about = `${command.name} ${tail.join(' ')}`;
+        assertOneLineError(resultOf(`${command.name}/path/${tail.join(' ')}`), [tail.at(-1)!], about);
+        assertEmpty(outputFor(command, `path-${tail.join('').replace(/\W/g, '')}`).folder, about);
       }
     });
 });
