@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'EMPTY_CORPUS'
   | 'EMPTY_FOLDER'
   | 'UNMATCHED_FILES'
-  | 'FEATURIZE_FAILED';
+  | 'FEATURIZE_FAILED'
+  /** A limit on what one client (or all together) may hold was reached; try again later (HTTP 429). */
+  | 'BUSY';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';

@@ -1,6 +1,23 @@
-// `v2meow` entry point: dispatches to a subcommand from ./commands.
+// `v2meow` entry point: dispatches to a subcommand from ./commands. Every failure ends here as one line on
+// stderr: usage errors (bad flags, values out of range) exit 2, errors about files and data exit 1.
+import { V2meowError } from '../errors.js';
+import { toV2meowError } from '../util/fileErrors.js';
 import { UsageError } from './command.js';
 import { commands } from './commands/index.js';
+
+/** parseArgs reports unknown options, missing and ambiguous values as errors with an ERR_PARSE_ARGS_ code. */
+function isParseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/** A message on one line (parseArgs puts its hints on further lines). */
+const oneLine = (message: string) =>
+  message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join(' ');
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -32,11 +49,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return await command.run(rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`v2meow ${name}: ${err.message}\n\n${command.usage}\n`);
+  } catch (caught) {
+    if (caught instanceof UsageError || isParseError(caught)) {
+      process.stderr.write(
+        `v2meow ${name}: ${oneLine((caught as Error).message)} (see v2meow ${name} --help)\n`,
+      );
       return 2;
     }
-    throw err;
+    const error = toV2meowError(caught);
+    if (error instanceof V2meowError) {
+      process.stderr.write(`v2meow ${name}: ${oneLine(error.message)}\n`);
+      return 1;
+    }
+    throw error;
   }
 }

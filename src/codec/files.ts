@@ -1,6 +1,6 @@
 // File-level codec operations shared by the CLI and library users: open a codec (the committed default,
 // a model file, or Lyra), audio file -> .v2c token file, .v2c -> WAV.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { V2meowError } from '../errors.js';
@@ -8,6 +8,8 @@ import { writeFileAtomically } from '../media/atomicFile.js';
 import { decodeAudio } from '../media/audio.js';
 import { writeWav } from '../media/wav.js';
 import { noGrad, tensor, tidy } from '../torch/index.js';
+import { withFileSync } from '../util/fileErrors.js';
+import { checkOutputFile } from '../util/outputPath.js';
 import { loadCodec, loadLyraCodec, type SoundStreamCodec } from './soundstream.js';
 import { encodeTokenFile, readTokenFile, type TokenFileHeader } from './tokenFile.js';
 
@@ -28,7 +30,9 @@ export function openCodec(spec?: string): SoundStreamCodec {
       'codec weights not found (train one with `v2meow codec train`)',
       path,
     );
-  return loadCodec(path).codec;
+  if (!statSync(path).isFile())
+    throw new V2meowError('BAD_ARGUMENT', 'is a folder; --codec wants a codec file or lyra', path);
+  return withFileSync(path, () => loadCodec(path).codec);
 }
 
 /** Tokens [numLevels, numFrames] as uint16 from an int64 tensor [1, K, T]. */
@@ -43,6 +47,7 @@ export async function encodeToFile(
   output: string,
   numLevels = codec.numCodebooks,
 ): Promise<TokenFileHeader> {
+  checkOutputFile(output, { extensions: ['.v2c'], inputs: [input] });
   const wave = await decodeAudio(input, { sampleRateHz: codec.sampleRateHz });
   const tokens = noGrad(() => tidy(() => tokensOf(codec.encode(tensor(wave, [1, wave.length]), numLevels))));
   const header = {
@@ -56,16 +61,34 @@ export async function encodeToFile(
   };
   const bytes = encodeTokenFile(header, tokens);
   await writeFileAtomically(output, bytes);
-  return { formatVersion: 1, tokensSha256: '', ...header };
+  return { formatVersion: 2, ...header };
 }
 
 /** Waveform of a token file (first `numLevels` levels; default all stored). */
 export function decodeTokens(codec: SoundStreamCodec, input: string, numLevels?: number): Float32Array {
   const { header, tokens } = readTokenFile(input);
-  if (header.codec !== codec.id || header.codebookSize !== codec.codebookSize)
+  if (header.codec !== codec.id)
     throw new V2meowError(
       'BAD_FORMAT',
       `tokens were made by codec '${header.codec}', this codec is '${codec.id}'`,
+      input,
+    );
+  const expected = {
+    sampleRateHz: codec.sampleRateHz,
+    frameRateHz: codec.frameRateHz,
+    codebookSize: codec.codebookSize,
+  } as const;
+  for (const [field, value] of Object.entries(expected))
+    if (header[field as keyof typeof expected] !== value)
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `header says ${field} ${header[field as keyof typeof expected]}, codec '${codec.id}' has ${value}`,
+        input,
+      );
+  if (header.numLevels > codec.numCodebooks)
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `header says ${header.numLevels} levels, codec '${codec.id}' has ${codec.numCodebooks}`,
       input,
     );
   const levels = numLevels ?? header.numLevels;
@@ -92,6 +115,7 @@ export async function decodeToFile(
   output: string,
   numLevels?: number,
 ): Promise<number> {
+  checkOutputFile(output, { extensions: ['.wav'], inputs: [input] });
   const wave = decodeTokens(codec, input, numLevels);
   // Lyra's decoder has no output squashing: clip to [-1, 1] as Lyra does when it converts to int16.
   for (let i = 0; i < wave.length; i++) wave[i] = Math.max(-1, Math.min(1, wave[i]!));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
-import { ffmpegPath, runProcess } from '../media/ffmpeg.js';
+import { ffmpegFileArgument, ffmpegPath, runProcess } from '../media/ffmpeg.js';
 import { encodeWav } from '../media/wav.js';
 
 /** Encodes `wave` with libopus at `bitrateKbps` (VBR off) and decodes it back. */
@@ -26,14 +26,14 @@ export async function opusRoundTrip(
       '-nostdin',
       '-y',
       '-i',
-      wav,
+      ffmpegFileArgument(wav),
       '-c:a',
       'libopus',
       '-b:a',
       bitrate,
       '-vbr',
       'off',
-      opus,
+      ffmpegFileArgument(opus),
     ]);
     if (enc.exitCode !== 0)
       throw new V2meowError('FFMPEG_FAILED', `libopus at ${bitrateKbps} kbps failed: ${enc.stderr.trim()}`);
@@ -42,7 +42,7 @@ export async function opusRoundTrip(
       'error',
       '-nostdin',
       '-i',
-      opus,
+      ffmpegFileArgument(opus),
       '-ac',
       '1',
       '-ar',

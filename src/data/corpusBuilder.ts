@@ -2,9 +2,10 @@
 // PCM16 shards + index.json. Phase 1 decodes each source file once into resumable staging (staging.ts);
 // phase 2 shuffles segments into shards per split (shardWriter.ts); last, the index with per-file licenses
 // (licenses.ts) and hours per split and per source is written and the staging removed.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
+import { makeOutputFolder } from '../util/outputPath.js';
 import {
   type CorpusIndex,
   type CorpusSettings,
@@ -113,14 +114,19 @@ function settingsFrom(options: BuildCorpusOptions): CorpusSettings {
   };
 }
 
-/** Creates `outDir` and proves it writable, else NOT_WRITABLE naming it. */
-function prepareOutput(outDir: string): void {
+/**
+ * Checks and creates `outDir` (never on a pseudo file system) and proves it writable, else NOT_WRITABLE naming
+ * it. Returns the topmost folder this created, if any, for cleanup after a failed build.
+ */
+function prepareOutput(outDir: string): string | undefined {
+  const created = makeOutputFolder(outDir);
   try {
-    mkdirSync(outDir, { recursive: true });
     const probe = join(outDir, `.write-probe-${process.pid}`);
     writeFileAtomic(probe, 'ok');
     unlinkSync(probe);
+    return created;
   } catch (error) {
+    if (created) rmSync(created, { recursive: true, force: true });
     throw new V2meowError(
       'NOT_WRITABLE',
       `cannot write the corpus here (${(error as Error).message})`,
@@ -234,16 +240,42 @@ function clearPreviousOutput(outDir: string): void {
     if (entry.endsWith('.pcm16')) rmSync(join(outDir, entry), { force: true });
 }
 
+/**
+ * After a failed build: a build that can never succeed with these inputs (EMPTY_CORPUS) drops its staging, a
+ * folder this build created is removed when nothing else is left in it. Staging of other failures (an abort,
+ * a full disk) stays, so a rerun resumes.
+ */
+function cleanUpFailedBuild(outDir: string, created: string | undefined, error: unknown): void {
+  if (error instanceof V2meowError && error.code === 'EMPTY_CORPUS')
+    rmSync(stagingDir(outDir), { recursive: true, force: true });
+  if (created && existsSync(outDir) && readdirSync(outDir).length === 0)
+    rmSync(created, { recursive: true, force: true });
+}
+
 /** Builds (or resumes building) a corpus; resolves to its index, also written to OUT_DIR/index.json. */
 export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIndex> {
   const settings = settingsFrom(options);
-  const report = options.onProgress ?? (() => {});
   const folders = options.sources.map((source) =>
     typeof source === 'string' ? parseSourceFolders([source])[0]! : source,
   );
   if (folders.length === 0) throw new V2meowError('BAD_ARGUMENT', 'no source folder given');
   const heldOutPaths = resolveHeldOut(options.heldOut ?? []);
-  prepareOutput(options.outDir);
+  const created = prepareOutput(options.outDir);
+  try {
+    return await build(options, settings, folders, heldOutPaths);
+  } catch (error) {
+    cleanUpFailedBuild(options.outDir, created, error);
+    throw error;
+  }
+}
+
+async function build(
+  options: BuildCorpusOptions,
+  settings: CorpusSettings,
+  folders: readonly SourceFolder[],
+  heldOutPaths: ReturnType<typeof resolveHeldOut>,
+): Promise<CorpusIndex> {
+  const report = options.onProgress ?? (() => {});
 
   const files: SourceFile[] = [];
   const heldOut: string[] = [];
@@ -264,6 +296,12 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
       licenses.set(path, license);
   }
   report({ kind: 'scan', files: files.length, heldOut: heldOut.length, emptyFolders });
+  if (files.length === 0)
+    throw new V2meowError(
+      'EMPTY_CORPUS',
+      `no audio files to build from${heldOut.length > 0 ? ` (${heldOut.length} held out)` : ''}`,
+      folders.map((folder) => folder.dir).join(', '),
+    );
   const unlicensed = files.filter((file) => !licenses.get(file.path)).length;
   if (unlicensed > 0)
     report({ kind: 'warning', message: `${unlicensed} file(s) with no license file found` });
@@ -303,6 +341,13 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
   const decoded = files
     .map((file, position) => ({ file, staged: staged[position]! }))
     .filter((s) => !s.staged.error);
+  // Checked before anything of a previous build is touched: a build that fails here leaves it as it was.
+  if (decoded.every(({ staged: entry }) => entry.segmentStarts.length === 0))
+    throw new V2meowError(
+      'EMPTY_CORPUS',
+      'no audio segments: every source was empty, silent or unreadable',
+      folders.map((folder) => folder.dir).join(', '),
+    );
   clearPreviousOutput(options.outDir);
   const { records: licenseRecords, idOf } = licenseTable(
     options.outDir,
@@ -318,8 +363,6 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
     numSilentSegments: entry.numSilentSegments,
     licenseId: idOf(licenses.get(file.path)),
   }));
-  if (sources.every((source) => source.numSegments === 0))
-    throw new V2meowError('EMPTY_CORPUS', 'no audio segments: every source was empty, silent or unreadable');
 
   const shards: ShardRecord[] = writeShards(
     options.outDir,

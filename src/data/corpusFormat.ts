@@ -2,7 +2,7 @@
 // little-endian in shard files, described by one versioned JSON index (OUT_DIR/index.json). Shards of one
 // split hold segments shuffled across source files; a segment never spans two sources.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { V2meowError } from '../errors.js';
 
 export const corpusFormatName = 'v2meow-corpus';
@@ -117,7 +117,24 @@ export interface CorpusIndex {
 /** Bytes per stored sample (PCM16). */
 export const bytesPerSample = 2;
 
-/** Reads and checks OUT_DIR/index.json. */
+/**
+ * True for a shard file name that stays inside the corpus folder: relative, no '..' part, no folder
+ * separators at all (shards are written beside index.json), not hidden.
+ */
+export function isShardFileName(file: unknown): file is string {
+  return (
+    typeof file === 'string' &&
+    file.length > 0 &&
+    !isAbsolute(file) &&
+    !file.includes('/') &&
+    !file.includes('\\') &&
+    !file.includes(sep) &&
+    !file.startsWith('.') &&
+    normalize(file) === file
+  );
+}
+
+/** Reads and checks OUT_DIR/index.json (shard paths confined to the folder). */
 export function readCorpusIndex(corpusDir: string): CorpusIndex {
   const path = join(corpusDir, indexFileName);
   let text: string;
@@ -136,6 +153,8 @@ export function readCorpusIndex(corpusDir: string): CorpusIndex {
   } catch (error) {
     throw new V2meowError('BAD_FORMAT', 'corpus index is not valid JSON', path, { cause: error });
   }
+  if (typeof index !== 'object' || index === null || Array.isArray(index))
+    throw new V2meowError('BAD_FORMAT', 'corpus index is not a JSON object', path);
   if (index.format !== corpusFormatName)
     throw new V2meowError('BAD_FORMAT', 'not a v2meow corpus index', path);
   if (index.version !== corpusFormatVersion)
@@ -146,5 +165,15 @@ export function readCorpusIndex(corpusDir: string): CorpusIndex {
     );
   if (!Array.isArray(index.shards) || !Array.isArray(index.sources) || !index.settings?.segmentSamples)
     throw new V2meowError('BAD_FORMAT', 'corpus index lacks shards, sources or settings', path);
+  for (const shard of index.shards) {
+    if (typeof shard !== 'object' || shard === null || !Array.isArray(shard.segments))
+      throw new V2meowError('BAD_FORMAT', 'corpus index has a shard without segments', path);
+    if (!isShardFileName(shard.file))
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `shard file '${String(shard.file)}' is not a file inside the corpus folder`,
+        path,
+      );
+  }
   return index;
 }

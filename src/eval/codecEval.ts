@@ -9,6 +9,7 @@ import { opusRoundTrip } from '../codec/opus.js';
 import { loadLyraCodec, type SoundStreamCodec } from '../codec/soundstream.js';
 import { CorpusReader } from '../data/corpusReader.js';
 import { Yamnet } from '../encoders/yamnet.js';
+import { V2meowError } from '../errors.js';
 import { decodeAudio } from '../media/audio.js';
 import { noGrad, tensor, tidy } from '../torch/index.js';
 
@@ -66,6 +67,10 @@ function corpusClips(
 ): { name: string; wave: Float32Array }[] {
   const corpus = CorpusReader.open(dir);
   const all = corpus.segments(split);
+  if (all.length === 0) {
+    corpus.close();
+    throw new V2meowError('EMPTY_CORPUS', `the corpus has no segments in its ${split} split`, dir);
+  }
   const step = Math.max(1, Math.floor(all.length / count));
   const out: { name: string; wave: Float32Array }[] = [];
   for (let k = 0; k < count && k * step < all.length; k++) {
@@ -112,11 +117,21 @@ export function reconstruct(codec: SoundStreamCodec, wave: Float32Array, levels:
   );
 }
 
+/**
+ * Shortest clip evaluated: 0.1 s. The codec's reflect padding fails below about two frames (320 samples
+ * failed, 640 passed with the committed codec); YAMNet and the metrics pad short input themselves.
+ */
+function minEvalSamples(codec: SoundStreamCodec): number {
+  return Math.ceil(codec.sampleRateHz * 0.1);
+}
+
 export async function evaluateCodecs(
   files: readonly string[],
   o: CodecEvalOptions,
 ): Promise<CodecEvalReport> {
   const progress = o.progress ?? (() => {});
+  if (files.length === 0 && !o.corpusDir)
+    throw new V2meowError('BAD_ARGUMENT', 'nothing to evaluate: give audio files or a corpus');
   const ours = openCodec(o.codecPath);
   const lyra = o.lyra ? loadLyraCodec() : null;
   const yamnet = o.yamnet ? await Yamnet.fromPretrained() : null;
@@ -139,6 +154,13 @@ export async function evaluateCodecs(
   }
   for (const { name: file, load } of inputs) {
     const wave = await load();
+    if (wave.length < minEvalSamples(ours))
+      throw new V2meowError(
+        'ZERO_DURATION',
+        `${(wave.length / ours.sampleRateHz).toFixed(3)} s of audio is too short to evaluate: need at least ` +
+          `${(minEvalSamples(ours) / ours.sampleRateHz).toFixed(2)} s`,
+        file,
+      );
     const outputs = new Map<string, Float32Array>();
     for (const l of levels) {
       const kbps = (l * bitsPerFrame * ours.frameRateHz) / 1000;

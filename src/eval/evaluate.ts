@@ -4,6 +4,8 @@
 // each reference scored against another clip's reference; reference: each reference against itself), and a
 // breakdown by the genre YAMNet predicts for the reference clip.
 import { Yamnet } from '../encoders/yamnet.js';
+import { assertDecodableAudio, probe } from '../media/probe.js';
+import { withFile } from '../util/fileErrors.js';
 import { genreClassIndices, musicClassIndices, predictGenre } from './audiosetClasses.js';
 import {
   type BeatProtocolOptions,
@@ -97,7 +99,7 @@ async function analyzeAll(
   const features: ClipFeatures[] = [];
   for (const [i, path] of paths.entries()) {
     progress(`${label} ${i + 1}/${paths.length}: ${path}`);
-    features.push(await analyzer.analyze(path));
+    features.push(await withFile(path, () => analyzer.analyze(path)));
   }
   return features;
 }
@@ -147,6 +149,9 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
   );
   if (unusedReferences.length > 0)
     progress(`${unusedReferences.length} reference file(s) have no generated counterpart and are left out`);
+  // Every clip is probed before the models load, so an unreadable file fails in a second, not after minutes.
+  for (const pair of pairs)
+    for (const file of [pair.generated, pair.reference]) assertDecodableAudio(await probe(file));
   const cache = new EvalCache(
     options.cacheFolder === undefined ? defaultEvalCacheDir() : options.cacheFolder,
   );
@@ -175,7 +180,7 @@ export async function evaluateFolders(options: EvaluationOptions): Promise<Evalu
     for (const [i, pair] of pairs.entries())
       if (visualBeatsSec && pair.video) {
         progress(`video ${i + 1}/${pairs.length}: ${pair.video}`);
-        visualBeatsSec.push(await videoBeats(pair.video, cache, analysis));
+        visualBeatsSec.push(await withFile(pair.video, () => videoBeats(pair.video!, cache, analysis)));
       }
     const beatOptions = options.beat ?? {};
     progress('scoring');

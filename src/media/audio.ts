@@ -1,7 +1,7 @@
 // decodeAudio(): any ffmpeg-readable file (audio or video) to mono float32 samples at a chosen rate.
 // Channels are averaged by ffmpeg's downmix (-ac 1); resampling uses ffmpeg's swresample.
 import { V2meowError } from '../errors.js';
-import { ffmpegPath, runProcess, throwFfmpegError } from './ffmpeg.js';
+import { ffmpegFileArgument, ffmpegPath, runProcess, throwFfmpegError } from './ffmpeg.js';
 import { assertDecodableAudio, probe } from './probe.js';
 
 export interface DecodeAudioOptions {
@@ -35,7 +35,7 @@ export async function decodeAudio(path: string, options: DecodeAudioOptions): Pr
   assertDecodableAudio(info);
   const args = ['-v', 'error', '-nostdin'];
   if (startSec > 0) args.push('-ss', String(startSec));
-  args.push('-i', path);
+  args.push('-i', ffmpegFileArgument(path));
   if (durationSec !== undefined) args.push('-t', String(durationSec));
   args.push('-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', 'pipe:1');
   const result = await runProcess(ffmpegPath(), args);

@@ -2,6 +2,7 @@
 // and turning their stderr into typed V2meowErrors that name the file and the reason.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type ErrorCode, V2meowError } from '../errors.js';
 
 /** ffmpeg binary: $FFMPEG_PATH or `ffmpeg` on PATH. */
@@ -12,6 +13,15 @@ export function ffmpegPath(): string {
 /** ffprobe binary: $FFPROBE_PATH or `ffprobe` on PATH. */
 export function ffprobePath(): string {
   return process.env.FFPROBE_PATH || 'ffprobe';
+}
+
+/**
+ * A file path as an ffmpeg/ffprobe argument that can never be read as an option (`-report.mp4`) or a protocol
+ * (`take:1.mp4`, `http:...`): the `file:` protocol with an absolute path. Every path handed to ffmpeg or
+ * ffprobe goes through here.
+ */
+export function ffmpegFileArgument(path: string): string {
+  return `file:${resolve(path)}`;
 }
 
 export interface ProcessResult {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { V2meowError } from '../errors.js';
-import { ffmpegPath, throwFfmpegError } from './ffmpeg.js';
+import { ffmpegFileArgument, ffmpegPath, throwFfmpegError } from './ffmpeg.js';
 import { assertDecodableVideo, defaultMaxPixels, probe } from './probe.js';
 
 export type PixelFormat = 'rgb24' | 'gray';
@@ -108,7 +108,7 @@ export async function* decodeFrameStreams(
   const args = ['-v', 'error', '-nostdin'];
   if (options.startSec) args.push('-ss', String(options.startSec));
   if (options.durationSec !== undefined) args.push('-t', String(options.durationSec));
-  args.push('-i', path, '-filter_complex', graph);
+  args.push('-i', ffmpegFileArgument(path), '-filter_complex', graph);
   specs.forEach((_, i) => {
     args.push('-map', `[out${labels[i]}]`, '-f', 'rawvideo', `pipe:${outputFd(i)}`);
   });

@@ -2,7 +2,7 @@
 // all over Debian's ffmpeg/ffprobe (FFMPEG_PATH / FFPROBE_PATH override). Outputs go through temp files.
 export { temporaryPathFor, writeAtomically, writeFileAtomically } from './atomicFile.js';
 export { type DecodeAudioOptions, decodeAudio } from './audio.js';
-export { ffmpegPath, ffprobePath } from './ffmpeg.js';
+export { ffmpegFileArgument, ffmpegPath, ffprobePath } from './ffmpeg.js';
 export {
   type DecodeFramesOptions,
   decodeFrameStreams,

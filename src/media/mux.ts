@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { V2meowError } from '../errors.js';
 import { writeAtomically } from './atomicFile.js';
-import { ffmpegPath, runProcess, throwFfmpegError } from './ffmpeg.js';
+import { ffmpegFileArgument, ffmpegPath, runProcess, throwFfmpegError } from './ffmpeg.js';
 import { assertDecodableVideo, probe } from './probe.js';
 import { encodeWav, type WavFormat, writeWav } from './wav.js';
 
@@ -50,14 +50,14 @@ export async function muxAudioIntoVideo(
     const audioInfo = await probe(audio.path);
     if (!audioInfo.hasAudio)
       throw new V2meowError('NO_AUDIO_STREAM', 'has no audio stream to mux', audio.path);
-    audioInput = audio.path;
+    audioInput = ffmpegFileArgument(audio.path);
   }
   await writeAtomically(outputPath, async (temporaryPath) => {
-    const args = ['-v', 'error', '-y', '-i', videoPath];
+    const args = ['-v', 'error', '-y', '-i', ffmpegFileArgument(videoPath)];
     if (stdin) args.push('-f', 'wav');
     args.push('-i', audioInput, '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy');
     args.push('-c:a', 'aac', '-b:a', `${options.audioBitrateKbps ?? 192}k`, '-af', 'apad');
-    args.push('-t', durationSec.toFixed(6), '-movflags', '+faststart', temporaryPath);
+    args.push('-t', durationSec.toFixed(6), '-movflags', '+faststart', ffmpegFileArgument(temporaryPath));
     const result = await runProcess(ffmpegPath(), args, stdin);
     if (result.exitCode !== 0) throwFfmpegError(videoPath, result.stderr);
   });
@@ -98,7 +98,7 @@ export async function writeAudio(
       'flac',
       '-sample_fmt',
       's16',
-      temporaryPath,
+      ffmpegFileArgument(temporaryPath),
     ];
     const result = await runProcess(ffmpegPath(), args, wav);
     if (result.exitCode !== 0) throwFfmpegError(path, result.stderr);

@@ -1,7 +1,7 @@
 // probe(): what a media file holds (duration, streams, frame rate, size, rotation, audio) via ffprobe's JSON,
 // plus the checks every decoder runs first (video present, nonzero duration, decodable codec, sane size).
 import { V2meowError } from '../errors.js';
-import { assertInputFile, ffprobePath, runProcess, throwFfmpegError } from './ffmpeg.js';
+import { assertInputFile, ffmpegFileArgument, ffprobePath, runProcess, throwFfmpegError } from './ffmpeg.js';
 
 /** One stream of a media file. */
 export interface StreamInfo {
@@ -116,7 +116,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     'json',
     '-show_format',
     '-show_streams',
-    path,
+    ffmpegFileArgument(path),
   ]);
   if (result.exitCode !== 0) throwFfmpegError(path, result.stderr);
   let parsed: { format?: { format_name?: string; duration?: string }; streams?: RawStream[] };

@@ -4,6 +4,8 @@ import { basename } from 'node:path';
 import { logMelSpectrogram } from '../dsp/mel.js';
 import { decodeAudio } from '../media/audio.js';
 import { analyzeMusicRhythm } from '../rhythm/musicRhythm.js';
+import { withFile } from '../util/fileErrors.js';
+import { checkOutputFile } from '../util/outputPath.js';
 import { plotMelSpectrogram } from './melSpectrogramPlot.js';
 
 export interface AudioPlotOptions {
@@ -20,9 +22,12 @@ export async function plotAudioFile(
   options: AudioPlotOptions = {},
 ): Promise<{ tempoBpm?: number }> {
   const sampleRateHz = 22050;
+  checkOutputFile(outputPath, { extensions: ['.png'], inputs: [inputPath] });
   const samples = await decodeAudio(inputPath, { sampleRateHz });
-  const mel = logMelSpectrogram(samples, { sampleRateHz, fftSize: 2048, hopSamples: 512, numMels: 128 });
-  const rhythm = options.beats ? analyzeMusicRhythm(samples, sampleRateHz) : undefined;
+  const { mel, rhythm } = await withFile(inputPath, () => ({
+    mel: logMelSpectrogram(samples, { sampleRateHz, fftSize: 2048, hopSamples: 512, numMels: 128 }),
+    rhythm: options.beats ? analyzeMusicRhythm(samples, sampleRateHz) : undefined,
+  }));
   const title =
     options.title ??
     (rhythm ? `${basename(inputPath)} (${rhythm.tempoBpm.toFixed(1)} bpm)` : basename(inputPath));

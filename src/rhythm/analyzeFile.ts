@@ -2,6 +2,7 @@
 // the audio stream; for videos also visual tempo, visual beats and cuts, and how well the soundtrack's beats
 // align with the visual beats (BCS/BHS/F1, Yu et al. 2023).
 import { probe } from '../media/probe.js';
+import { withFile } from '../util/fileErrors.js';
 import { type BeatAlignment, beatAlignmentScores, defaultBeatToleranceSec } from './beatMetrics.js';
 import { analyzeMusicFile } from './musicRhythm.js';
 import { analyzeVideo } from './videoAnalysis.js';
@@ -35,7 +36,11 @@ export interface RhythmReportOptions {
 const round = (values: readonly number[]) => values.map((v) => Math.round(v * 1000) / 1000);
 
 /** Analyses music and (for videos) visual rhythm of `path`. Throws the media module's typed errors. */
-export async function analyzeRhythm(path: string, options: RhythmReportOptions = {}): Promise<RhythmReport> {
+export function analyzeRhythm(path: string, options: RhythmReportOptions = {}): Promise<RhythmReport> {
+  return withFile(path, () => analyze(path, options));
+}
+
+async function analyze(path: string, options: RhythmReportOptions): Promise<RhythmReport> {
   const info = await probe(path);
   const music = info.hasAudio ? await analyzeMusicFile(path) : undefined;
   if (music) options.onProgress?.(`music: ${music.tempoBpm.toFixed(1)} bpm, ${music.beatsSec.length} beats`);

@@ -86,7 +86,8 @@ export function estimateTempo(envelope: Envelope, options: TempoOptions = {}): T
   if (envelope.values.length < 2 * minLag + 2)
     throw new V2meowError(
       'BAD_ARGUMENT',
-      `envelope of ${envelope.values.length} frames is too short for a tempo`,
+      `${(envelope.values.length / rate).toFixed(2)} s is too short for a tempo: need at least ` +
+        `${((2 * minLag + 2) / rate).toFixed(2)} s`,
     );
   const acf = autocorrelation(envelope.values, Math.min(envelope.values.length - 1, 4 * maxLag + 4));
   const prior = (lag: number) =>

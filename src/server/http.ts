@@ -67,6 +67,7 @@ export function statusOf(error: unknown): number {
     if (error.code === 'FORBIDDEN') return 403;
     if (error.code === 'NOT_FOUND') return 404;
     if (error.code === 'CONFLICT') return 409;
+    if (error.code === 'BUSY') return 429;
   }
   return 500;
 }
@@ -115,6 +116,30 @@ export function readCookie(request: IncomingMessage, name: string): string | und
     if (equals > 0 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim();
   }
   return undefined;
+}
+
+/**
+ * Rejects requests whose Host header names another server (421): a DNS-rebinding page that points its own
+ * name at this machine is refused before any route, so the Origin check below, which compares against Host,
+ * can rely on Host. `allowed` holds lowercase host names without port (IPv6 in brackets).
+ */
+export function assertAllowedHost(request: IncomingMessage, allowed: ReadonlySet<string>): void {
+  const header = request.headers.host;
+  if (!header) throw new HttpError(400, 'the request has no Host header');
+  // A host name, an IPv4 address or a bracketed IPv6 address, and a port: no user info, paths or spaces.
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(header))
+    throw new HttpError(400, 'bad Host header');
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${header}`).hostname.toLowerCase();
+  } catch {
+    throw new HttpError(400, 'bad Host header');
+  }
+  if (!allowed.has(hostname))
+    throw new HttpError(
+      421,
+      `this server does not answer for host '${hostname}' (start it with --allow-host)`,
+    );
 }
 
 /**

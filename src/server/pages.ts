@@ -109,7 +109,8 @@ export function adminPage(progress: StudyProgress): string {
     `<main class="admin">
 <h1>${escapeHtml(progress.title)}: progress</h1>
 <p>${progress.ratings} ratings from ${progress.raters} raters (${progress.ratersFinished} finished);
-${wanted - progress.ratingsWanted} of ${wanted} quota places filled, ${progress.ratingsWanted} still wanted.</p>
+${wanted - progress.ratingsWanted} of ${wanted} quota places filled, ${progress.ratingsWanted} still wanted;
+${progress.reserved} reserved (handed out, not yet rated).</p>
 <table><thead><tr><th>pair</th><th>video</th><th>system</th><th>vs</th><th>ratings</th></tr></thead>
 <tbody>${rows}</tbody></table>
 </main>`,

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
 import {
@@ -20,9 +21,11 @@ import {
   type StudyDatabase,
   studyProgress,
   submitRating,
+  touchRater,
 } from '../study/index.js';
 import { clientScript } from './client.js';
 import {
+  assertAllowedHost,
   assertSameOrigin,
   HttpError,
   readCookie,
@@ -44,10 +47,49 @@ export interface StudyServerOptions {
   readonly port?: number;
   /** Interface to listen on. Default 127.0.0.1 (use 0.0.0.0 to let other machines in). */
   readonly host?: string;
-  /** Assignment timing (tests shorten the hold). */
+  /** Assignment timing (tests shorten the hold and fix the clock). */
   readonly assignment?: AssignmentOptions;
+  /** Host names (without port) accepted in the Host header besides localhost and the listening address. */
+  readonly allowedHosts?: readonly string[];
+  /** What one client and all clients may hold; defaults in `defaultStudyServerLimits`. */
+  readonly limits?: Partial<StudyServerLimits>;
   /** One line per served error (default: stderr). */
   readonly log?: (line: string) => void;
+}
+
+export interface StudyServerLimits {
+  /** Most pairs handed out but not yet rated (and still held) for the raters of one address. */
+  readonly pendingPerAddress: number;
+  /** Most such pairs for all raters together. */
+  readonly pendingOverall: number;
+  /** An unrated pair is released when its rater has made no request for this long (ms). */
+  readonly idleMilliseconds: number;
+  /** Most raters one address may register per hour. */
+  readonly ratersPerAddressPerHour: number;
+}
+
+export const defaultStudyServerLimits: StudyServerLimits = {
+  pendingPerAddress: 8,
+  pendingOverall: 200,
+  idleMilliseconds: 10 * 60 * 1000,
+  ratersPerAddressPerHour: 60,
+};
+
+/** Host names a server listening on `host` answers for: loopback names, the address, and for a wildcard
+ * address every interface address and the machine's name. */
+function allowedHostNames(host: string, extra: readonly string[]): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  const add = (name: string) => {
+    const lower = name.toLowerCase().replace(/\.$/, '');
+    names.add(lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower);
+  };
+  if (host === '0.0.0.0' || host === '::' || host === '') {
+    for (const list of Object.values(networkInterfaces()))
+      for (const entry of list ?? []) add(entry.address.replace(/%.*$/, ''));
+    add(hostname());
+  } else add(host);
+  for (const name of extra) add(name);
+  return names;
 }
 
 export interface StudyServer {
@@ -102,13 +144,46 @@ export async function startStudyServer(options: StudyServerOptions): Promise<Stu
   );
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const page = raterPage(settings.title);
+  const limits = { ...defaultStudyServerLimits, ...options.limits };
+  const hosts = allowedHostNames(options.host ?? '127.0.0.1', options.allowedHosts ?? []);
+  /** Rater registrations per address in the current hour window. */
+  const registrations = new Map<string, { windowStart: number; count: number }>();
+  /** Last time each rater's activity was written, so media range requests do not write on every chunk. */
+  const lastTouch = new Map<string, number>();
+  const assignmentFor = (request: IncomingMessage): AssignmentOptions => ({
+    idleMilliseconds: limits.idleMilliseconds,
+    maxPendingPerAddress: limits.pendingPerAddress,
+    maxPendingOverall: limits.pendingOverall,
+    ...options.assignment,
+    address: request.socket.remoteAddress ?? '',
+  });
+  const countRegistration = (address: string) => {
+    const now = Date.now();
+    const entry = registrations.get(address);
+    const current = entry && now - entry.windowStart < 3600_000 ? entry : { windowStart: now, count: 0 };
+    if (current.count >= limits.ratersPerAddressPerHour)
+      throw new HttpError(429, 'too many new raters from your network address; try again later');
+    current.count++;
+    registrations.set(address, current);
+  };
+  const noteActivity = (request: IncomingMessage) => {
+    const rater = raterOf(request);
+    if (!rater) return;
+    const now = (options.assignment?.now ?? new Date()).getTime();
+    if (now - (lastTouch.get(rater) ?? 0) < 30_000) return;
+    lastTouch.set(rater, now);
+    if (database.prepare('SELECT 1 FROM raters WHERE id = ?').get(rater))
+      touchRater(database, rater, assignmentFor(request));
+  };
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
     const path = url.pathname;
     const isRead = method === 'GET' || method === 'HEAD';
+    assertAllowedHost(request, hosts);
     if (path.startsWith('/media/')) {
       if (!isRead) throw new HttpError(405, 'method not allowed');
+      noteActivity(request);
       let name: string;
       try {
         name = decodeURIComponent(path.slice('/media/'.length));
@@ -133,25 +208,26 @@ export async function startStudyServer(options: StudyServerOptions): Promise<Stu
       const existing = raterOf(request);
       if (existing && database.prepare('SELECT 1 FROM raters WHERE id = ?').get(existing))
         return sendJson(response, 200, { ok: true });
-      const rater = createRater(database, options.assignment);
+      countRegistration(request.socket.remoteAddress ?? '');
+      const rater = createRater(database, assignmentFor(request));
       const cookie = `${raterCookie}=${rater}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000`;
       return sendJson(response, 200, { ok: true }, { 'Set-Cookie': cookie });
     }
     if (path === '/api/next' && isRead) {
-      return sendJson(response, 200, nextAssignment(database, requireRater(request), options.assignment));
+      return sendJson(response, 200, nextAssignment(database, requireRater(request), assignmentFor(request)));
     }
     if (path === '/api/ratings' && method === 'POST') {
       assertSameOrigin(request);
       const rater = requireRater(request);
       const rating = parseRating(await readJsonBody(request));
-      const result = submitRating(database, rater, rating, options.assignment);
+      const result = submitRating(database, rater, rating, assignmentFor(request));
       return sendJson(response, 200, { stored: true, ...result });
     }
     if ((path === '/admin' || path === '/api/admin/progress') && isRead) {
       const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? null;
       if (!tokenMatches(url.searchParams.get('token') ?? bearer, settings.adminToken))
         throw new HttpError(401, 'admin token required (?token=... or Authorization: Bearer ...)');
-      const progress = studyProgress(database);
+      const progress = studyProgress(database, assignmentFor(request));
       return path === '/admin'
         ? sendHtml(response, 200, adminPage(progress))
         : sendJson(response, 200, progress);
@@ -198,7 +274,8 @@ export async function startStudyServer(options: StudyServerOptions): Promise<Stu
         }
         const wantsHtml =
           !url.pathname.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
-        const headers: Record<string, string> = status === 413 ? { Connection: 'close' } : {};
+        const headers: Record<string, string> =
+          status === 413 ? { Connection: 'close' } : status === 429 ? { 'Retry-After': '120' } : {};
         if (wantsHtml)
           send(response, status, 'text/html; charset=utf-8', errorPage(status, message), headers);
         else sendJson(response, status, { error: message }, headers);

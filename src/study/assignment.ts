@@ -1,22 +1,76 @@
 // Who rates what: anonymous raters, handing each one the next pair, and storing ratings exactly once.
 // Rules (issue 6): a rater gets pairs that still need ratings for their quota, never the same pair twice;
 // quotas are never exceeded; A/B sides alternate across the raters of a pair so each order is shown equally
-// often. Every function runs in one IMMEDIATE transaction, so concurrent requests (or two server
+// often. A pair handed out but not rated is held for its rater at most `holdMilliseconds`, and only while the
+// rater is active (`idleMilliseconds`); one address, and all raters together, may hold only so many such pairs,
+// so scripted raters cannot take every quota place from real ones (issue 16). Every function runs in one IMMEDIATE transaction, so concurrent requests (or two server
 // processes) serialise on SQLite's write lock and a confirmed rating is committed.
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { V2meowError } from '../errors.js';
 import { readSettings, type StudyDatabase } from './database.js';
 import { type Answer, answerScore } from './questions.js';
-import { hashString } from './random.js';
 
 /** How long an unanswered assignment keeps its place in a pair's quota (ms). */
 export const defaultHoldMilliseconds = 30 * 60 * 1000;
+/** How long a rater may be inactive before their unanswered assignment stops holding its place (ms). */
+export const defaultIdleMilliseconds = 10 * 60 * 1000;
 
 export interface AssignmentOptions {
   /** Current time (tests pass a fixed clock). */
   readonly now?: Date;
   /** How long an unanswered assignment keeps its place in the quota, in ms. */
   readonly holdMilliseconds?: number;
+  /** An unanswered assignment stops holding its place when its rater has been inactive this long, in ms. */
+  readonly idleMilliseconds?: number;
+  /** Network address of the client making the request (recorded as the rater's last address). */
+  readonly address?: string;
+  /** Most held (unanswered, active) assignments the raters of one address may have; unlimited when absent. */
+  readonly maxPendingPerAddress?: number;
+  /** Most held assignments of all raters together; unlimited when absent. */
+  readonly maxPendingOverall?: number;
+}
+
+/** The cutoffs of the hold rule at `options.now`, as ISO strings for SQL. */
+function holdCutoffs(options: AssignmentOptions): { heldSince: string; activeSince: string } {
+  const now = (options.now ?? new Date()).getTime();
+  return {
+    heldSince: new Date(now - (options.holdMilliseconds ?? defaultHoldMilliseconds)).toISOString(),
+    activeSince: new Date(now - (options.idleMilliseconds ?? defaultIdleMilliseconds)).toISOString(),
+  };
+}
+
+/**
+ * SQL condition (over assignments `a` LEFT JOIN rater_activity `act` LEFT JOIN ratings `r`) for an assignment
+ * that holds its place: not rated, handed out after :heldSince, its rater seen after :activeSince.
+ */
+const heldCondition = `r.assignment_id IS NULL AND a.created_at > :heldSince
+  AND COALESCE(act.last_seen, a.created_at) > :activeSince`;
+
+/** Records that a rater was active now (from `options.address`, when known). */
+export function touchRater(database: StudyDatabase, raterId: string, options: AssignmentOptions = {}): void {
+  database
+    .prepare(
+      `INSERT INTO rater_activity (rater_id, address, last_seen) VALUES (?, ?, ?)
+       ON CONFLICT(rater_id) DO UPDATE SET last_seen = excluded.last_seen,
+         address = CASE WHEN ? THEN excluded.address ELSE address END`,
+    )
+    .run(raterId, options.address ?? '', (options.now ?? new Date()).toISOString(), options.address ? 1 : 0);
+}
+
+/** Held assignments in all (and of the raters last seen at `address`, when given). */
+export function countHeld(
+  database: StudyDatabase,
+  options: AssignmentOptions = {},
+): { overall: number; address: number } {
+  const row = database
+    .prepare(
+      `SELECT COUNT(*) AS overall,
+              COALESCE(SUM(CASE WHEN act.address = :address THEN 1 ELSE 0 END), 0) AS address
+       FROM assignments a LEFT JOIN rater_activity act ON act.rater_id = a.rater_id
+       LEFT JOIN ratings r ON r.assignment_id = a.id WHERE ${heldCondition}`,
+    )
+    .get({ ...holdCutoffs(options), address: options.address ?? '' }) as { overall: number; address: number };
+  return row;
 }
 
 /** What a rater is shown for one pair. Clip names are opaque media file names (no system names). */
@@ -57,6 +111,7 @@ export function createRater(database: StudyDatabase, options: AssignmentOptions 
   database
     .prepare('INSERT INTO raters (id, created_at, control_slots) VALUES (?, ?, ?)')
     .run(id, (options.now ?? new Date()).toISOString(), JSON.stringify([...slots].sort((a, b) => a - b)));
+  touchRater(database, id, options);
   return id;
 }
 
@@ -114,10 +169,10 @@ export function nextAssignment(
   options: AssignmentOptions = {},
 ): AssignmentView | FinishedView {
   const now = options.now ?? new Date();
-  const holdMilliseconds = options.holdMilliseconds ?? defaultHoldMilliseconds;
   const settings = readSettings(database);
   const run = database.transaction((): AssignmentView | FinishedView => {
     const rater = requireRater(database, raterId);
+    touchRater(database, raterId, options);
     const open = database
       .prepare(
         `SELECT a.* FROM assignments a LEFT JOIN ratings r ON r.assignment_id = a.id
@@ -153,17 +208,33 @@ export function nextAssignment(
       if (controls.length > 0) pairId = controls[randomInt(controls.length)]!.id;
     }
     if (pairId === undefined) {
-      const heldSince = new Date(now.getTime() - holdMilliseconds).toISOString();
+      const held = countHeld(database, options);
+      if (options.maxPendingOverall !== undefined && held.overall >= options.maxPendingOverall)
+        throw new V2meowError(
+          'BUSY',
+          'every open pair is being rated right now; please try again in a few minutes',
+        );
+      if (
+        options.maxPendingPerAddress !== undefined &&
+        options.address &&
+        held.address >= options.maxPendingPerAddress
+      )
+        throw new V2meowError(
+          'BUSY',
+          'too many unfinished pairs from your network address; finish one or try again later',
+        );
       // Room = quota minus (rated + still-held assignments of others); fill the emptiest pairs first.
       const candidates = database
         .prepare(
           `SELECT p.id, p.quota - COUNT(r.assignment_id)
-                  - SUM(CASE WHEN r.assignment_id IS NULL AND a.created_at > ? THEN 1 ELSE 0 END) AS room
-           FROM pairs p LEFT JOIN assignments a ON a.pair_id = p.id LEFT JOIN ratings r ON r.assignment_id = a.id
-           WHERE p.is_control = 0 AND p.id NOT IN (SELECT pair_id FROM assignments WHERE rater_id = ?)
+                  - SUM(CASE WHEN a.id IS NOT NULL AND ${heldCondition} THEN 1 ELSE 0 END) AS room
+           FROM pairs p LEFT JOIN assignments a ON a.pair_id = p.id
+           LEFT JOIN rater_activity act ON act.rater_id = a.rater_id
+           LEFT JOIN ratings r ON r.assignment_id = a.id
+           WHERE p.is_control = 0 AND p.id NOT IN (SELECT pair_id FROM assignments WHERE rater_id = :rater)
            GROUP BY p.id HAVING room > 0 ORDER BY room DESC`,
         )
-        .all(heldSince, raterId) as { id: number; room: number }[];
+        .all({ ...holdCutoffs(options), rater: raterId }) as { id: number; room: number }[];
       if (candidates.length === 0) return { done: true, rated, total: settings.pairsPerRater };
       const best = candidates.filter((candidate) => candidate.room === candidates[0]!.room);
       pairId = best[randomInt(best.length)]!.id;
@@ -171,8 +242,10 @@ export function nextAssignment(
     const shown = (
       database.prepare('SELECT COUNT(*) AS n FROM assignments WHERE pair_id = ?').get(pairId) as { n: number }
     ).n;
-    // Alternate sides across a pair's raters, starting from a per-pair coin flip derived from the seed.
-    const swapped = (hashString(`${settings.seed}:${pairId}`) + shown) % 2;
+    // Alternate sides across a pair's raters, starting from a per-pair coin flip keyed by the study's secret
+    // (not the public seed, which would let anyone who knows it tell which side is which system).
+    const coin = createHmac('sha256', settings.adminToken).update(`side:${pairId}`).digest()[0]! & 1;
+    const swapped = (coin + shown) % 2;
     const result = database
       .prepare(
         'INSERT INTO assignments (rater_id, pair_id, position, swapped, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -217,6 +290,7 @@ export function submitRating(
   const preference = answerScore(input.preference);
   const run = database.transaction((): RatingResult => {
     requireRater(database, raterId);
+    touchRater(database, raterId, options);
     const assignment = database.prepare('SELECT * FROM assignments WHERE id = ?').get(input.assignmentId) as
       | AssignmentRow
       | undefined;

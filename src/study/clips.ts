@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
-import { ffmpegPath, muxAudioIntoVideo, probe } from '../media/index.js';
+import { ffmpegFileArgument, ffmpegPath, muxAudioIntoVideo, probe } from '../media/index.js';
 
 /** Video codecs browsers decode inside MP4; anything else is transcoded. */
 const browserVideoCodecs = new Set(['h264', 'vp9', 'av1']);
@@ -51,7 +51,7 @@ export async function browserPlayablePicture(
       'error',
       '-y',
       '-i',
-      videoPath,
+      ffmpegFileArgument(videoPath),
       '-map',
       '0:v:0',
       '-an',
@@ -59,7 +59,15 @@ export async function browserPlayablePicture(
       'libx264',
       '-preset',
       'veryfast',
-    ].concat(['-crf', '23', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', output]),
+    ].concat([
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-vf',
+      'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+      ffmpegFileArgument(output),
+    ]),
     videoPath,
   );
   return output;

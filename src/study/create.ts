@@ -5,10 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { V2meowError } from '../errors.js';
+import { checkOutputFolder } from '../util/outputPath.js';
 import { browserPlayablePicture, makeClip } from './clips.js';
 import { createStudyDatabase, databaseFileName, mediaFolderName, writeSettings } from './database.js';
 import { type PairSelection, planControls, selectPairs } from './pairs.js';
-import { randomHex, seededRandom } from './random.js';
+import { seededRandom } from './random.js';
 import { matchSources, type SystemSource } from './sources.js';
 
 export interface CreateStudyOptions {
@@ -26,7 +27,7 @@ export interface CreateStudyOptions {
   readonly pairsPerRater?: number;
   /** Control pairs per rater (same soundtrack on both sides). Default 0. */
   readonly controlsPerRater?: number;
-  /** Seed for sampling and clip names. Default 0. */
+  /** Seed for sampling pairs and controls (clip names are random, not seeded). Default 0. */
   readonly seed?: number;
   /** Title shown to raters. */
   readonly title?: string;
@@ -67,7 +68,8 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
   if (existsSync(studyDir) && readdirSync(studyDir).length > 0)
     throw new V2meowError('BAD_ARGUMENT', 'study folder exists and is not empty', studyDir);
   if (!existsSync(dirname(studyDir)))
-    throw new V2meowError('FILE_NOT_FOUND', 'parent folder does not exist', dirname(studyDir));
+    throw new V2meowError('FILE_NOT_FOUND', `parent folder ${dirname(studyDir)} does not exist`, studyDir);
+  checkOutputFolder(studyDir, { empty: true });
 
   const { videos, warnings } = matchSources(options.videosDir, options.systems);
   for (const warning of warnings) progress(`warning: ${warning}`);
@@ -98,7 +100,9 @@ export async function createStudy(options: CreateStudyOptions): Promise<CreateSt
       if (systems.length === 0) continue;
       const picture = await browserPlayablePicture(video.path, workDir, `video-${clipRows.length}`);
       for (const system of systems) {
-        const file = `${randomHex(random, 16)}.mp4`;
+        // Opaque names from the system's cryptographic source, never from the seed: with a known seed, names
+        // derived from it would tell raters which system each clip is.
+        const file = `${randomBytes(8).toString('hex')}.mp4`;
         const source = video.soundtracks.get(system)!;
         const durationSeconds = await makeClip(picture, source, join(workDir, mediaFolderName, file));
         clipRows.push({ video: video.name, system, file, source: resolve(source), durationSeconds });

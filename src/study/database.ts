@@ -14,6 +14,28 @@ export const studyFormatVersion = 1;
 export const databaseFileName = 'study.sqlite';
 export const mediaFolderName = 'media';
 
+/**
+ * When each rater was last seen and from which address: an unrated assignment holds its pair only while its
+ * rater is active, and one address may hold only so many. Added after format version 1 without a version
+ * bump: it is created on opening when missing, and older readers ignore it.
+ */
+const activitySchema = `
+CREATE TABLE IF NOT EXISTS rater_activity (
+  rater_id TEXT PRIMARY KEY REFERENCES raters(id),
+  address TEXT NOT NULL,
+  last_seen TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS rater_activity_address ON rater_activity(address);
+`;
+
+/** True when the database has the rater_activity table (studies made before it have it after a writable open). */
+export function hasActivityTable(database: StudyDatabase): boolean {
+  return (
+    database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rater_activity'").get() !==
+    undefined
+  );
+}
+
 const schema = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE systems (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
@@ -62,7 +84,7 @@ CREATE TABLE ratings (
   created_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX assignments_pair ON assignments(pair_id);
-`;
+${activitySchema}`;
 
 function configure(database: StudyDatabase): void {
   database.pragma('journal_mode = WAL');
@@ -105,6 +127,7 @@ export function openStudyDatabase(
         `study format version ${row.value}, this v2meow reads ${studyFormatVersion}`,
         path,
       );
+    if (!options.readonly) database.exec(activitySchema);
   } catch (error) {
     if (error instanceof V2meowError) throw error;
     throw new V2meowError('BAD_FORMAT', `not a readable study database (${(error as Error).message})`, path, {

@@ -1,7 +1,8 @@
 // How far a study has got: ratings per pair against quota, raters, and completion. Shown on the admin page
 // and usable from scripts; reads only.
+import { type AssignmentOptions, countHeld } from './assignment.js';
 import type { StudyDatabase } from './database.js';
-import { readSettings } from './database.js';
+import { hasActivityTable, readSettings } from './database.js';
 
 export interface PairProgress {
   readonly pairId: number;
@@ -22,10 +23,13 @@ export interface StudyProgress {
   readonly ratings: number;
   /** Ratings still wanted to fill every quota. */
   readonly ratingsWanted: number;
+  /** Pairs handed out to raters who have not rated them yet and still hold their place (hold and idle rules). */
+  readonly reserved: number;
   readonly pairs: readonly PairProgress[];
 }
 
-export function studyProgress(database: StudyDatabase): StudyProgress {
+/** Progress; `options` gives the clock and the hold rules that decide which unrated assignments are reserved. */
+export function studyProgress(database: StudyDatabase, options: AssignmentOptions = {}): StudyProgress {
   const settings = readSettings(database);
   const pairs = (
     database
@@ -52,6 +56,7 @@ export function studyProgress(database: StudyDatabase): StudyProgress {
     ),
     ratings: count('SELECT COUNT(*) AS n FROM ratings'),
     ratingsWanted: pairs.reduce((sum, pair) => sum + Math.max(0, pair.quota - pair.rated), 0),
+    reserved: hasActivityTable(database) ? countHeld(database, options).overall : 0,
     pairs,
   };
 }

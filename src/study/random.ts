@@ -1,6 +1,6 @@
-// Seeded pseudo-random numbers for reproducible study construction (pair sampling, clip names, control slots).
+// Seeded pseudo-random numbers for reproducible study construction (pair sampling and controls).
 // SplitMix32-style mixing of a 32-bit state: small, fast, and good enough for shuffles (not for secrets; rater
-// ids and admin tokens come from node:crypto).
+// ids, admin tokens and clip names come from node:crypto).
 
 export type Random = () => number;
 
@@ -35,14 +35,4 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
     [result[index], result[other]] = [result[other]!, result[index]!];
   }
   return result;
-}
-
-/** `count` hex digits. */
-export function randomHex(random: Random, count: number): string {
-  let text = '';
-  while (text.length < count)
-    text += Math.floor(random() * 65536)
-      .toString(16)
-      .padStart(4, '0');
-  return text.slice(0, count);
 }

@@ -118,6 +118,8 @@ export function matchSources(videosDir: string, systems: readonly SystemSource[]
  */
 export function readGenres(path: string): Map<string, string> {
   if (!existsSync(path)) throw new V2meowError('FILE_NOT_FOUND', 'no such genres file', path);
+  if (!statSync(path).isFile())
+    throw new V2meowError('BAD_ARGUMENT', 'is not a file; --genres wants a .json or .csv file', path);
   const text = readFileSync(path, 'utf8');
   const result = new Map<string, string>();
   if (extname(path).toLowerCase() === '.json') {

@@ -31,10 +31,22 @@ function packageRoot(): string {
   return dir;
 }
 
-/** Directories searched, in order. */
+/** V2MEOW_MODELS values already warned about (once per process each). */
+const warnedModelDirs = new Set<string>();
+
+/** Directories searched, in order. A V2MEOW_MODELS that is not a folder is warned about on stderr (once). */
 export function modelSearchPath(env: NodeJS.ProcessEnv = process.env): ModelDirectory[] {
   const dirs: ModelDirectory[] = [];
-  if (env.V2MEOW_MODELS) dirs.push({ dir: resolve(env.V2MEOW_MODELS), source: 'V2MEOW_MODELS' });
+  if (env.V2MEOW_MODELS) {
+    const dir = resolve(env.V2MEOW_MODELS);
+    dirs.push({ dir, source: 'V2MEOW_MODELS' });
+    if (!(existsSync(dir) && statSync(dir).isDirectory()) && !warnedModelDirs.has(dir)) {
+      warnedModelDirs.add(dir);
+      process.stderr.write(
+        `v2meow: warning: V2MEOW_MODELS=${env.V2MEOW_MODELS} is not a folder; models are looked up elsewhere\n`,
+      );
+    }
+  }
   dirs.push({ dir: userCacheDir(env), source: 'user cache' });
   const shared = env.V2MEOW_SHARED ? resolve(env.V2MEOW_SHARED) : resolve(packageRoot(), '..', 'shared');
   dirs.push({ dir: join(shared, 'models'), source: 'shared mirror' });

@@ -78,7 +78,7 @@ describe('v2meow codec', () => {
     assert.ok(!existsSync(join(dir, 'y.wav')));
     const lr = run(['codec', 'train', '--corpus', dir, '--out', join(dir, 'run'), '--lr', '0']);
     assert.notEqual(lr.status, 0);
-    assert.match(lr.stderr, /--lr wants a number > 0, got '0'/);
+    assert.match(lr.stderr, /--lr wants a number > 0 and <= 1, got '0'/);
   });
 
   test('eval --json: mean and clips keyed by system with the four metrics', () => {

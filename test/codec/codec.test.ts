@@ -131,7 +131,7 @@ describe('token files (.v2c)', () => {
     assert.deepEqual(Array.from(file.tokens), Array.from(tokens));
     assert.equal(file.header.numLevels, 3);
     assert.equal(file.header.codec, 'x');
-    assert.equal(file.header.formatVersion, 1);
+    assert.equal(file.header.formatVersion, 2);
   });
 
   test('a corrupt, truncated or foreign file is rejected with a clear error', () => {

@@ -11,7 +11,13 @@ import { rawGet, ScriptedRater } from './client.js';
 test('20 raters submitting concurrently: every rating stored exactly once, quotas respected', async (t) => {
   // 4 videos x 3 systems = 12 pairs x 3 raters = 36 places for 20 raters x 4 pairs = 80 offers.
   const studyDir = await makeStudy(t, 4, { ratersPerPair: 3, pairsPerRater: 4 });
-  const server = await startStudyServer({ studyDir, port: 0, log: () => {} });
+  // All 20 raters share one address here, as a lab behind one NAT would: the per-address limits are raised.
+  const server = await startStudyServer({
+    studyDir,
+    port: 0,
+    log: () => {},
+    limits: { pendingPerAddress: 20, ratersPerAddressPerHour: 100 },
+  });
   const sent = new Map<number, { rater: string; relevance: string; preference: string }>();
   try {
     const raters = Array.from({ length: 20 }, () => new ScriptedRater(server.url));

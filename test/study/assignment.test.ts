@@ -7,6 +7,7 @@ import {
   nextAssignment,
   openStudyDatabase,
   type StudyDatabase,
+  studyProgress,
   submitRating,
 } from '../../src/study/index.js';
 import { seededRandom } from '../../src/study/random.js';
@@ -220,4 +221,32 @@ test('raters interleaved at random: quotas never exceeded, and a rater finished 
   }
   // About a third of such runs leave a place or two over (pairs are drawn with node:crypto, so not seeded).
   t.diagnostic(`runs with places left over for newcomers: ${leftOverRuns} of 12`);
+});
+
+test('an idle rater releases the pair sooner; an active one keeps it (issue 16)', async (t) => {
+  const database = openStudyDatabase(await makeStudy(t, 1, { ratersPerPair: 1, pairsPerRater: 3 }));
+  const start = new Date('2030-01-01T00:00:00Z');
+  const at = (minutes: number) => ({ now: new Date(start.getTime() + minutes * 60_000) });
+  const idle = createRater(database, at(0));
+  const active = createRater(database, at(0));
+  const idleView = nextAssignment(database, idle, at(0));
+  const activeView = nextAssignment(database, active, at(0));
+  assert.ok(!idleView.done && !activeView.done);
+  if (idleView.done || activeView.done) return;
+  // The active rater keeps asking (a reload at 8 minutes); the idle one is not heard from again.
+  nextAssignment(database, active, at(8));
+  assert.equal(studyProgress(database, at(9)).reserved, 2);
+  // At 11 minutes the idle rater's pair is free again (hold 30 min, idle 10 min); the active one's is not.
+  assert.equal(studyProgress(database, at(11)).reserved, 1);
+  const third = createRater(database, at(11));
+  const pairs: number[] = [];
+  for (;;) {
+    const view = nextAssignment(database, third, at(11));
+    if (view.done) break;
+    pairs.push(pairOf(database, view.assignmentId));
+    submitRating(database, third, { assignmentId: view.assignmentId, relevance: 'none', preference: 'none' });
+  }
+  assert.ok(pairs.includes(pairOf(database, idleView.assignmentId)));
+  assert.ok(!pairs.includes(pairOf(database, activeView.assignmentId)));
+  database.close();
 });

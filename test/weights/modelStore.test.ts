@@ -137,3 +137,20 @@ describe('fetch', () => {
     }
   });
 });
+
+test('a V2MEOW_MODELS that is not a folder is warned about once (issue 16)', () => {
+  const write = process.stderr.write;
+  let warned = '';
+  process.stderr.write = ((chunk: string) => {
+    warned += chunk;
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    modelSearchPath({ V2MEOW_MODELS: '/no/such/v2meow-models' });
+    modelSearchPath({ V2MEOW_MODELS: '/no/such/v2meow-models' });
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(warned.split('\n').filter(Boolean).length, 1);
+  assert.match(warned, /V2MEOW_MODELS=\/no\/such\/v2meow-models is not a folder/);
+});

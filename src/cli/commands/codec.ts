@@ -4,9 +4,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
+import { readTokenFile } from '../../codec/tokenFile.js';
+import { V2meowError } from '../../errors.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
+import { assertDecodableAudio, probe } from '../../media/probe.js';
 import { exportCodec } from '../../train/codecExport.js';
 import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { withFileSync } from '../../util/fileErrors.js';
+import { checkOutputFile, checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -42,7 +47,8 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
 const whole = { integer: true, min: 0 };
 const count = { integer: true, min: 1 };
 const positive = { min: 0, exclusiveMin: true };
-const nonNegative = { min: 0 };
+/** Loss weights. */
+const weight = { min: 0, max: 1000 };
 
 async function encode(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -54,13 +60,17 @@ async function encode(args: string[]): Promise<number> {
       levels: { type: 'string' },
     },
   });
-  if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
+  if (positionals.length !== 1 || !values.output)
+    throw new UsageError('encode wants one input file and -o OUT.v2c');
+  const input = positionals[0]!;
+  const output = checkOutputFile(values.output, { extensions: ['.v2c'], inputs: [input] });
+  assertDecodableAudio(await probe(input));
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', codec.numCodebooks, {
     ...count,
     max: codec.numCodebooks,
   });
-  const info = await encodeToFile(codec, positionals[0]!, values.output, levels);
+  const info = await encodeToFile(codec, input, output, levels);
   process.stderr.write(`${values.output}: ${info.numLevels} x ${info.numFrames} tokens (${info.codec})\n`);
   return 0;
 }
@@ -75,10 +85,14 @@ async function decode(args: string[]): Promise<number> {
       levels: { type: 'string' },
     },
   });
-  if (positionals.length !== 1 || !values.output) throw new UsageError(usage);
+  if (positionals.length !== 1 || !values.output)
+    throw new UsageError('decode wants one .v2c file and -o OUT.wav');
+  const input = positionals[0]!;
+  const output = checkOutputFile(values.output, { extensions: ['.wav'], inputs: [input] });
+  readTokenFile(input); // checked before the codec loads
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', undefined, { ...count, max: codec.numCodebooks });
-  const seconds = await decodeToFile(codec, positionals[0]!, values.output, levels);
+  const seconds = await decodeToFile(codec, input, output, levels);
   process.stderr.write(`${values.output}: ${seconds.toFixed(2)} s at ${codec.sampleRateHz} Hz\n`);
   return 0;
 }
@@ -100,22 +114,28 @@ async function evaluate(args: string[]): Promise<number> {
       'corpus-split': { type: 'string' },
     },
   });
-  if (positionals.length === 0 && !values.corpus) throw new UsageError(usage);
+  if (positionals.length === 0 && !values.corpus)
+    throw new UsageError('eval wants audio files, --corpus DIR, or both');
   const split = values['corpus-split'] ?? 'test';
   if (split !== 'test' && split !== 'validation')
     throw new UsageError(`--corpus-split: test or validation, got '${split}'`);
-  const report = await evaluateCodecs(positionals, {
+  const options = {
     codecPath: values.codec,
-    maxSeconds: numberOption(values.seconds, '--seconds', 20, positive),
-    startSec: numberOption(values.start, '--start', 0, nonNegative),
+    maxSeconds: numberOption(values.seconds, '--seconds', 20, { min: 0.1, max: 3600 }),
+    startSec: numberOption(values.start, '--start', 0, { min: 0, max: 86400 }),
     corpusDir: values.corpus,
-    corpusSegments: numberOption(values['corpus-segments'], '--corpus-segments', 16, count),
+    corpusSegments: numberOption(values['corpus-segments'], '--corpus-segments', 16, {
+      ...count,
+      max: 100000,
+    }),
     corpusSplit: split,
     opus: !values['no-opus'],
     lyra: !values['no-lyra'],
     yamnet: !values['no-yamnet'],
-    progress: (m) => process.stderr.write(`${m}\n`),
-  });
+    progress: (m: string) => process.stderr.write(`${m}\n`),
+  } as const;
+  for (const file of positionals) assertDecodableAudio(await probe(file));
+  const report = await evaluateCodecs(positionals, options);
   process.stdout.write(
     values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCodecTable(report)}\n`,
   );
@@ -149,11 +169,12 @@ async function train(args: string[]): Promise<number> {
       'kmeans-iterations': { type: 'string' },
     },
   });
-  if (!values.corpus || !values.out) throw new UsageError(usage);
+  if (!values.corpus || !values.out) throw new UsageError('train wants --corpus DIR and --out DIR');
   if (!(values.preset! in codecPresets))
     throw new UsageError(`--preset: one of ${Object.keys(codecPresets).join(', ')}`);
   const d = defaultCodecTrainOptions;
   const preset = values.preset as CodecPreset;
+  checkOutputFolder(values.out);
   const steps = await trainCodec({
     ...d,
     corpusDir: values.corpus,
@@ -161,16 +182,22 @@ async function train(args: string[]): Promise<number> {
     preset,
     fromLyra: preset === 'default' && !values['no-lyra-init'] && !values.init,
     initFrom: values.init,
-    batchSize: numberOption(values.batch, '--batch', d.batchSize, count),
-    cropSeconds: numberOption(values['crop-seconds'], '--crop-seconds', d.cropSeconds, positive),
-    learningRate: numberOption(values.lr, '--lr', d.learningRate, positive),
-    warmupSteps: numberOption(values.warmup, '--warmup', d.warmupSteps, whole),
-    decoderOnlySteps: numberOption(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps, whole),
-    maxSteps: numberOption(values['max-steps'], '--max-steps', d.maxSteps, whole),
-    maxMinutes: numberOption(values['max-minutes'], '--max-minutes', d.maxMinutes, positive),
-    commitWeight: numberOption(values.commit, '--commit', d.commitWeight, nonNegative),
-    yamnetMelWeight: numberOption(values['yamnet-mel'], '--yamnet-mel', d.yamnetMelWeight, nonNegative),
-    musicnnWeight: numberOption(values.musicnn, '--musicnn', d.musicnnWeight, nonNegative),
+    batchSize: numberOption(values.batch, '--batch', d.batchSize, { ...count, max: 4096 }),
+    cropSeconds: numberOption(values['crop-seconds'], '--crop-seconds', d.cropSeconds, {
+      ...positive,
+      max: 60,
+    }),
+    learningRate: numberOption(values.lr, '--lr', d.learningRate, { ...positive, max: 1 }),
+    warmupSteps: numberOption(values.warmup, '--warmup', d.warmupSteps, { ...whole, max: 1e9 }),
+    decoderOnlySteps: numberOption(values['decoder-steps'], '--decoder-steps', d.decoderOnlySteps, {
+      ...whole,
+      max: 1e9,
+    }),
+    maxSteps: numberOption(values['max-steps'], '--max-steps', d.maxSteps, { ...whole, max: 1e9 }),
+    maxMinutes: numberOption(values['max-minutes'], '--max-minutes', d.maxMinutes, { ...positive, max: 1e6 }),
+    commitWeight: numberOption(values.commit, '--commit', d.commitWeight, weight),
+    yamnetMelWeight: numberOption(values['yamnet-mel'], '--yamnet-mel', d.yamnetMelWeight, weight),
+    musicnnWeight: numberOption(values.musicnn, '--musicnn', d.musicnnWeight, weight),
     levelDropout: numberOption(values['level-dropout'], '--level-dropout', d.levelDropout, {
       min: 0,
       max: 1,
@@ -179,17 +206,21 @@ async function train(args: string[]): Promise<number> {
       values['checkpoint-minutes'],
       '--checkpoint-minutes',
       d.checkpointMinutes,
-      positive,
+      { ...positive, max: 1e6 },
     ),
-    validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, count),
+    validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, {
+      ...count,
+      max: 1e9,
+    }),
     validateYamnet: !values['no-validate-yamnet'],
-    kmeansSegments: numberOption(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments, count),
-    kmeansIterations: numberOption(
-      values['kmeans-iterations'],
-      '--kmeans-iterations',
-      d.kmeansIterations,
-      whole,
-    ),
+    kmeansSegments: numberOption(values['kmeans-segments'], '--kmeans-segments', d.kmeansSegments, {
+      ...count,
+      max: 100000,
+    }),
+    kmeansIterations: numberOption(values['kmeans-iterations'], '--kmeans-iterations', d.kmeansIterations, {
+      ...whole,
+      max: 1000,
+    }),
     provenance: { command: `v2meow codec train ${args.join(' ')}` },
   });
   process.stderr.write(`training stopped at step ${steps}\n`);
@@ -207,8 +238,20 @@ async function exportWeights(args: string[]): Promise<number> {
       note: { type: 'string' },
     },
   });
-  if (positionals.length !== 1 || !values.output || !values.corpus) throw new UsageError(usage);
-  const evaluation = values.eval ? JSON.parse(readFileSync(values.eval, 'utf8')) : undefined;
+  if (positionals.length !== 1 || !values.output || !values.corpus)
+    throw new UsageError('export wants one CHECKPOINT, -o OUT_DIR and --corpus DIR');
+  checkOutputFolder(values.output);
+  const evalFile = values.eval;
+  const evaluation = evalFile
+    ? withFileSync(evalFile, () => {
+        try {
+          return JSON.parse(readFileSync(evalFile, 'utf8'));
+        } catch (error) {
+          if (error instanceof SyntaxError) throw new V2meowError('BAD_FORMAT', 'is not JSON');
+          throw error;
+        }
+      })
+    : undefined;
   const record = exportCodec({
     source: positionals[0]!,
     outDir: values.output,
@@ -241,6 +284,6 @@ export const codecCommand: Command = {
     if (sub === 'eval') return evaluate(rest);
     if (sub === 'train') return train(rest);
     if (sub === 'export') return exportWeights(rest);
-    throw new UsageError(usage);
+    throw new UsageError(sub ? `unknown codec action '${sub}'` : 'say encode, decode, eval, export or train');
   },
 };

@@ -10,7 +10,7 @@ import {
   readCorpusIndex,
   writeMidiPieces,
 } from '../../data/index.js';
-import { V2meowError } from '../../errors.js';
+import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -46,6 +46,9 @@ function printProgress(event: BuildProgressEvent): void {
     );
 }
 
+/** Seeds: whole numbers that stay exact in every hash and generator that uses them. */
+const seedRule = { integer: true, min: 0, max: 2 ** 31 - 1 };
+
 async function build(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -67,14 +70,22 @@ async function build(args: string[]): Promise<number> {
   const index = await buildCorpus({
     sources: positionals,
     outDir: values.output,
-    segmentSeconds: numberOption(values.seconds, '--seconds', 2),
-    sampleRateHz: numberOption(values['sample-rate'], '--sample-rate', 16000),
+    segmentSeconds: numberOption(values.seconds, '--seconds', 2, { min: 0.1, max: 600 }),
+    sampleRateHz: numberOption(values['sample-rate'], '--sample-rate', 16000, {
+      integer: true,
+      min: 1000,
+      max: 192000,
+    }),
     split: values.split ? parseSplit(values.split) : undefined,
-    seed: numberOption(values.seed, '--seed', 0),
+    seed: numberOption(values.seed, '--seed', 0, seedRule),
     heldOut: values['hold-out'] ?? [],
-    jobs: numberOption(values.jobs, '--jobs', 2),
-    silenceThresholdDb: numberOption(values['silence-db'], '--silence-db', -60),
-    segmentsPerShard: numberOption(values['segments-per-shard'], '--segments-per-shard', 512),
+    jobs: numberOption(values.jobs, '--jobs', 2, { integer: true, min: 1, max: 64 }),
+    silenceThresholdDb: numberOption(values['silence-db'], '--silence-db', -60, { min: -200, max: 0 }),
+    segmentsPerShard: numberOption(values['segments-per-shard'], '--segments-per-shard', 512, {
+      integer: true,
+      min: 1,
+      max: 65536,
+    }),
     onProgress: printProgress,
   });
   const { hours } = index.totals;
@@ -116,15 +127,11 @@ function midi(args: string[]): number {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.output) throw new UsageError('-o DIR is required');
-  const count = numberOption(values.count, '--count', 100);
-  if (!Number.isInteger(count) || count < 1)
-    throw new V2meowError('BAD_ARGUMENT', `--count ${count}: want >= 1`);
-  const files = writeMidiPieces(
-    values.output,
-    count,
-    numberOption(values.seconds, '--seconds', 90),
-    numberOption(values.seed, '--seed', 1),
-  );
+  const count = numberOption(values.count, '--count', 100, { integer: true, min: 1, max: 100000 });
+  const seconds = numberOption(values.seconds, '--seconds', 90, { min: 1, max: 3600 });
+  const seed = numberOption(values.seed, '--seed', 1, seedRule);
+  checkOutputFolder(values.output);
+  const files = writeMidiPieces(values.output, count, seconds, seed);
   process.stdout.write(`${values.output}: ${files.length} MIDI files\n`);
   return 0;
 }

@@ -2,12 +2,12 @@
 // and beat alignment of generated music against references, with baselines. Calls evaluateFolders().
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { V2meowError } from '../../errors.js';
 import { evaluateFolders } from '../../eval/evaluate.js';
 import { reportMarkdown } from '../../eval/reportMarkdown.js';
 import { writeAtomically } from '../../media/atomicFile.js';
+import { checkOutputFile, checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
-import { positiveOption } from '../options.js';
+import { numberOption } from '../options.js';
 
 const usage = `usage: v2meow eval --generated DIR --reference DIR [--videos DIR] [--text FILE]
                    [-o report.md] [--json] [--style musicnn|yamnet] [--max-seconds S]
@@ -67,27 +67,42 @@ export const evalCommand: Command = {
     if (!values.generated || !values.reference)
       throw new UsageError('--generated DIR and --reference DIR are required');
     if (values.cache && values['no-cache']) throw new UsageError('give --cache DIR or --no-cache, not both');
-    const segmentLengthsSec = values.segments?.split(',').map((s) => positiveOption(s.trim(), '--segments')!);
-    const segmentsPerClip = positiveOption(values['segments-per-clip'], '--segments-per-clip');
-    if (segmentsPerClip !== undefined && !Number.isInteger(segmentsPerClip))
-      throw new UsageError('--segments-per-clip must be a whole number');
-    const toleranceSec = positiveOption(values.tolerance, '--tolerance');
+    const segmentLengthsSec = values.segments
+      ?.split(',')
+      .map((s) => numberOption(s.trim(), '--segments', 0, { min: 0, exclusiveMin: true, max: 600 }));
+    const segmentsPerClip = numberOption(values['segments-per-clip'], '--segments-per-clip', undefined, {
+      integer: true,
+      min: 1,
+      max: 1000,
+    });
+    const toleranceSec = numberOption(values.tolerance, '--tolerance', undefined, {
+      min: 0,
+      exclusiveMin: true,
+      max: 1,
+    });
+    const maxDurationSec = numberOption(values['max-seconds'], '--max-seconds', undefined, {
+      min: 0,
+      exclusiveMin: true,
+      max: 86400,
+    });
     const style = values.style ?? 'musicnn';
     if (style !== 'musicnn' && style !== 'yamnet')
       throw new UsageError(`--style must be musicnn or yamnet, got ${style}`);
-    const seed = values.seed === undefined ? 1 : Number.parseInt(values.seed, 10);
-    if (!Number.isFinite(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
+    const seed = numberOption(values.seed, '--seed', 1, { integer: true, min: 0, max: 2 ** 31 - 1 });
+    // Outputs are checked before the (long) evaluation starts.
+    if (values.output) checkOutputFile(values.output, { extensions: ['.md', '.markdown', '.txt'] });
+    if (values.cache) checkOutputFolder(values.cache);
     const progress = (message: string) => process.stderr.write(`${message}\n`);
     if (values.text)
       progress(
         'note: --text is accepted, but text-to-style cosine needs a text encoder for the style space; skipped',
       );
-    try {
+    {
       const result = await evaluateFolders({
         generatedFolder: values.generated,
         referenceFolder: values.reference,
         videoFolder: values.videos,
-        maxDurationSec: positiveOption(values['max-seconds'], '--max-seconds'),
+        maxDurationSec,
         cacheFolder: values['no-cache'] ? null : values.cache,
         beat: { segmentLengthsSec, segmentsPerClip, toleranceSec },
         style,
@@ -102,12 +117,6 @@ export const evalCommand: Command = {
       if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (!values.output) process.stdout.write(markdown);
       return 0;
-    } catch (error) {
-      if (error instanceof V2meowError) {
-        process.stderr.write(`v2meow eval: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
     }
   },
 };

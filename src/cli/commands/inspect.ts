@@ -2,6 +2,7 @@
 // clip; ImageNet labels and person presence per second of video). Calls inspectMedia().
 import { parseArgs } from 'node:util';
 import { type InspectReport, inspectMedia } from '../../encoders/inspect.js';
+import { withFile } from '../../util/fileErrors.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -53,13 +54,16 @@ export const inspectCommand: Command = {
       options: { json: { type: 'boolean' }, top: { type: 'string' }, fps: { type: 'string' } },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
-    const top = numberOption(values.top, '--top', 3, { min: 1, integer: true });
+    const top = numberOption(values.top, '--top', 3, { min: 1, max: 1000, integer: true });
     const fps = numberOption(values.fps, '--fps', 1, { min: 0, exclusiveMin: true, max: 30 });
-    const report = await inspectMedia(positionals[0]!, {
-      topPerWindow: top,
-      framesPerSecond: fps,
-      onProgress: (message) => process.stderr.write(`${message}\n`),
-    });
+    const input = positionals[0]!;
+    const report = await withFile(input, () =>
+      inspectMedia(input, {
+        topPerWindow: top,
+        framesPerSecond: fps,
+        onProgress: (message) => process.stderr.write(`${message}\n`),
+      }),
+    );
     process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatText(report)}\n`);
     return 0;
   },

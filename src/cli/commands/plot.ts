@@ -1,8 +1,9 @@
 // `v2meow plot FILE -o mel.png [--beats] [--title T]`: mel-spectrogram PNG of an audio or video file, with
 // beat ticks on request. Calls plotAudioFile().
 import { parseArgs } from 'node:util';
-import { V2meowError } from '../../errors.js';
+import { assertInputFile } from '../../media/ffmpeg.js';
 import { plotAudioFile } from '../../plot/audioPlot.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 
 const usage = `usage: v2meow plot FILE -o OUT.png [--beats] [--title T]
@@ -31,22 +32,12 @@ export const plotCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     if (!values.output) throw new UsageError('-o OUT.png is required');
-    if (!values.output.toLowerCase().endsWith('.png'))
-      throw new UsageError(`output must end in .png, got ${values.output}`);
-    try {
-      const result = await plotAudioFile(positionals[0]!, values.output, {
-        beats: values.beats,
-        title: values.title,
-      });
-      const tempo = result.tempoBpm === undefined ? '' : ` (tempo ${result.tempoBpm.toFixed(1)} bpm)`;
-      process.stderr.write(`wrote ${values.output}${tempo}\n`);
-      return 0;
-    } catch (error) {
-      if (error instanceof V2meowError) {
-        process.stderr.write(`v2meow plot: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    const input = positionals[0]!;
+    const output = checkOutputFile(values.output, { extensions: ['.png'], inputs: [input] });
+    assertInputFile(input);
+    const result = await plotAudioFile(input, output, { beats: values.beats, title: values.title });
+    const tempo = result.tempoBpm === undefined ? '' : ` (tempo ${result.tempoBpm.toFixed(1)} bpm)`;
+    process.stderr.write(`wrote ${values.output}${tempo}\n`);
+    return 0;
   },
 };

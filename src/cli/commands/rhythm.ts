@@ -1,7 +1,6 @@
 // `v2meow rhythm FILE [--json]`: music tempo and beats for audio or video; for video also visual tempo,
 // visual beats, scene cuts and soundtrack/visual beat alignment. Calls analyzeRhythm().
 import { parseArgs } from 'node:util';
-import { V2meowError } from '../../errors.js';
 import { analyzeRhythm, type RhythmReport } from '../../rhythm/analyzeFile.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
@@ -14,8 +13,8 @@ visual beats (Beat Coverage Score, Beat Hit Score, F1).
 
 options:
   --json           print the report as JSON on stdout (fields: tempo, beats, downbeats, meter, visual, alignment)
-  --motion-fps F   motion analysis rate for video, >= 8 recommended (default 8)
-  --tolerance S    beat-alignment tolerance in seconds (default 0.07)`;
+  --motion-fps F   motion analysis rate for video in [4, 60], >= 8 recommended (default 8)
+  --tolerance S    beat-alignment tolerance in seconds, (0, 1] (default 0.07)`;
 
 const list = (values: readonly number[], limit = 16) =>
   values
@@ -57,30 +56,19 @@ export const rhythmCommand: Command = {
       options: { json: { type: 'boolean' }, 'motion-fps': { type: 'string' }, tolerance: { type: 'string' } },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
-    const motionFps = numberOption(values['motion-fps'], '--motion-fps', 8, {
-      min: 0,
-      exclusiveMin: true,
-      max: 60,
-    });
+    // Below 4 frames per second the motion curve cannot hold beats of up to 240 bpm.
+    const motionFps = numberOption(values['motion-fps'], '--motion-fps', 8, { min: 4, max: 60 });
     const toleranceSec = numberOption(values.tolerance, '--tolerance', 0.07, {
       min: 0,
       exclusiveMin: true,
       max: 1,
     });
-    try {
-      const report = await analyzeRhythm(positionals[0]!, {
-        motionFps,
-        toleranceSec,
-        onProgress: (message) => process.stderr.write(`${message}\n`),
-      });
-      process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatText(report)) + '\n');
-      return 0;
-    } catch (error) {
-      if (error instanceof V2meowError) {
-        process.stderr.write(`v2meow rhythm: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    const report = await analyzeRhythm(positionals[0]!, {
+      motionFps,
+      toleranceSec,
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatText(report)) + '\n');
+    return 0;
   },
 };

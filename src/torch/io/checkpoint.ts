@@ -51,11 +51,14 @@ export function readModelInfo<C>(path: string, expectedKind?: string): ModelFile
   if (expectedKind && metadata.kind !== expectedKind) {
     throw new V2meowError('BAD_FORMAT', `holds a '${metadata.kind}' model, expected '${expectedKind}'`, path);
   }
-  return {
-    kind: metadata.kind!,
-    config: JSON.parse(metadata.config ?? '{}'),
-    extra: JSON.parse(metadata.extra ?? '{}'),
+  const parse = (field: 'config' | 'extra') => {
+    try {
+      return JSON.parse(metadata[field] ?? '{}');
+    } catch {
+      throw new V2meowError('BAD_FORMAT', `model file's ${field} is not JSON`, path);
+    }
   };
+  return { kind: metadata.kind!, config: parse('config'), extra: parse('extra') };
 }
 
 /**

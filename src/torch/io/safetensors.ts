@@ -19,6 +19,18 @@ const toSafe: Partial<Record<DType, string>> = {
   int8: 'I8',
 };
 const fromSafe = new Map(Object.entries(toSafe).map(([d, s]) => [s, d as DType]));
+/** Bytes per element of each safetensors dtype. */
+const safeBytes: Record<string, number> = {
+  F32: 4,
+  F64: 8,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  U8: 1,
+  BOOL: 1,
+  I8: 1,
+};
 
 export interface SafetensorsContent {
   tensors: Map<string, Tensor>;
@@ -90,12 +102,34 @@ export function loadSafetensors(path: string): SafetensorsContent {
   const { entries, metadata, dataStart } = readSafetensorsHeader(path, bytes);
   const tensors = new Map<string, Tensor>();
   for (const [name, e] of Object.entries(entries)) {
+    if (typeof e !== 'object' || e === null)
+      throw new V2meowError('BAD_FORMAT', `tensor ${name}: header entry is not an object`, path);
     const dtype = fromSafe.get(e.dtype);
     if (!dtype) throw new V2meowError('BAD_FORMAT', `unsupported dtype ${e.dtype} for ${name}`, path);
-    const [begin, end] = e.data_offsets;
+    const offsets = e.data_offsets;
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
+    )
+      throw new V2meowError('BAD_FORMAT', `tensor ${name}: bad data_offsets`, path);
+    const [begin, end] = offsets;
     if (dataStart + end > bytes.length || begin > end) {
       throw new V2meowError('BAD_FORMAT', `tensor ${name} lies outside the file (truncated?)`, path);
     }
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `tensor ${name}: shape ${JSON.stringify(e.shape)} is not a list of sizes`,
+        path,
+      );
+    const needed = e.shape.reduce((product, d) => product * d, 1) * safeBytes[e.dtype]!;
+    if (needed !== end - begin)
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `tensor ${name}: ${e.dtype} [${e.shape.join(', ')}] needs ${needed} bytes, the file holds ${end - begin}`,
+        path,
+      );
     const view = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
     tensors.set(name, wrap(native.fromBuffer(view, e.shape, dtypeCodes[dtype])));
   }
