@@ -1,0 +1,269 @@
+// Stage 2 of V2Meow (section 3): music semantic tokens (25 Hz) -> coarse acoustic tokens (the codec's first
+// 4 RVQ levels, 50 Hz). Two architectures, as the paper compares them:
+//   decoderOnly     one causal stack over [semantic prefix, BOS, acoustic steps] (AudioLM's coarse stage;
+//                   trains on music alone);
+//   encoderDecoder  an encoder over the semantic tokens plus the visual streams (held onto 25 Hz, summed,
+//                   with video dropout), a causal decoder over the acoustic steps with cross-attention.
+// The acoustic steps follow the configured layout: flattened (AudioLM, 2,000 steps for 10 s) or delay
+// (MusicGen, 503 steps for 10 s); see acoustic.ts and layouts.ts.
+import { V2meowError } from '../errors.js';
+import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
+import { cat, noGrad, rand, type Tensor, tidy } from '../torch/index.js';
+import * as nn from '../torch/nn/index.js';
+import { AcousticDecoder, type AcousticLayout, codesOf, codesTensor } from './acoustic.js';
+import {
+  asIds,
+  dropRows,
+  type PresetName,
+  repeatRows,
+  type StageIds,
+  StreamAdaptors,
+  type StreamInputs,
+  type StreamSpec,
+  sizePresets,
+  stackConfig,
+  type TransformerSizes,
+} from './common.js';
+import {
+  defaultTemperatures,
+  type GenerateOptions,
+  type GenerationState,
+  Sampler,
+  withState,
+} from './sampling.js';
+import type { StageOutput } from './stage1.js';
+
+export const stage2Kind = 'stage2';
+export const stage2Version = 1;
+
+export type Stage2Architecture = 'decoderOnly' | 'encoderDecoder';
+
+export interface Stage2Config extends TransformerSizes, StageIds {
+  /** decoderOnly: semantic prefix then acoustic steps; encoderDecoder: semantic + visual encoder. */
+  readonly architecture: Stage2Architecture;
+  /** Token layout of the acoustic steps. */
+  readonly layout: AcousticLayout;
+  /** Coarse RVQ levels predicted (the codec's first levels). */
+  readonly numLevels: number;
+  /** Codes per RVQ level. */
+  readonly codebookSize: number;
+  /** Semantic token ids 0..semanticVocabularySize-1. */
+  readonly semanticVocabularySize: number;
+  /** Visual streams read by the encoder (encoderDecoder only; empty = semantic tokens alone). */
+  readonly streams: readonly StreamSpec[];
+  /** Probability of dropping the video condition of a training example (encoderDecoder). */
+  readonly videoDropout: number;
+  /** Longest window (prompt + new frames) one generate() call runs, in acoustic frames (500 = 10 s). */
+  readonly maxFrames: number;
+  /** Default sampling temperature. */
+  readonly temperature: number;
+}
+
+export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config> = {}): Stage2Config {
+  const sizes = sizePresets[preset];
+  const architecture = overrides.architecture ?? 'decoderOnly';
+  return {
+    ...sizes,
+    // a decoder-only stage has one stack: the encoder's layers go to it
+    numEncoderLayers: architecture === 'decoderOnly' ? 0 : sizes.numEncoderLayers,
+    numDecoderLayers:
+      architecture === 'decoderOnly'
+        ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers)
+        : sizes.numDecoderLayers,
+    version: stage2Version,
+    codecId: 'v2meow-soundstream-16k',
+    semanticTokenizerId: 'musicnn-kmeans-1024',
+    architecture,
+    layout: 'delay',
+    numLevels: 4,
+    codebookSize: 1024,
+    semanticVocabularySize: 1024,
+    streams: [],
+    videoDropout: 0.1,
+    maxFrames: 500,
+    temperature: defaultTemperatures.stage2,
+    ...overrides,
+  };
+}
+
+/** What stage 2 is conditioned on: semantic tokens covering prompt + new frames, and optionally video. */
+export interface Stage2Conditions extends StreamInputs {
+  /** Semantic tokens [B, S] at 25 Hz (S = ceil(frames / 2)). */
+  readonly semantic: Tensor;
+}
+
+/** A training batch. */
+export interface Stage2Batch extends Stage2Conditions {
+  /** Acoustic codes [B, >= numLevels, T] at 50 Hz (the reader's 12 levels; the first numLevels are used). */
+  readonly acoustic: Tensor;
+}
+
+export interface Stage2GenerateOptions extends GenerateOptions {
+  /** New acoustic frames per row (default: what the semantic tokens cover, minus the prompt). */
+  readonly numFrames?: number;
+  /** Coarse codes of the frames before [B, numLevels, P] (each candidate continues its row's prompt). */
+  readonly prompt?: Tensor | null;
+}
+
+export class Stage2 extends nn.Module {
+  readonly kind = stage2Kind;
+  readonly semanticEmbed: nn.Embedding;
+  readonly adaptors: StreamAdaptors | null;
+  readonly encoder: nn.TransformerStack | null;
+  readonly decoder: nn.TransformerStack;
+  readonly acoustic: AcousticDecoder;
+
+  constructor(readonly config: Stage2Config) {
+    super();
+    const d = config.dModel;
+    const encDec = config.architecture === 'encoderDecoder';
+    this.semanticEmbed = this.child(
+      'semanticEmbed',
+      new nn.Embedding(config.semanticVocabularySize, d, 0.02),
+    );
+    this.adaptors =
+      encDec && config.streams.length ? this.child('adaptors', new StreamAdaptors(config.streams, d)) : null;
+    this.encoder = encDec
+      ? this.child(
+          'encoder',
+          new nn.TransformerStack(stackConfig(config, config.numEncoderLayers), false, false),
+        )
+      : null;
+    this.decoder = this.child(
+      'decoder',
+      new nn.TransformerStack(stackConfig(config, config.numDecoderLayers), true, encDec),
+    );
+    this.acoustic = this.child(
+      'acoustic',
+      new AcousticDecoder(config.layout, config.numLevels, config.codebookSize, d),
+    );
+  }
+
+  /** encoderDecoder: semantic [B, S] + streams -> memory [B, S, D]. decoderOnly: the embedded prefix. */
+  private condition(c: Stage2Conditions, batch: number): Tensor {
+    const semantic = asIds(c.semantic);
+    let x = this.semanticEmbed.forward(semantic);
+    if (!this.encoder) return x;
+    if (this.adaptors) x = x.add(this.adaptors.forward(c, batch, semanticRateHz, semantic.size(1)));
+    return this.encoder.forward(x);
+  }
+
+  private checkShapes(c: Stage2Conditions, frames: number): void {
+    const need = Math.ceil(frames / acousticPerSemantic);
+    if (c.semantic.size(1) < need) {
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `${frames} acoustic frames need ${need} semantic tokens, got ${c.semantic.size(1)}`,
+      );
+    }
+  }
+
+  /**
+   * Teacher-forced logits ([B, L, K x C] flattened, [B, L, K, C] delay), loss, accuracy and accuracy per level.
+   */
+  forward(batch: Stage2Batch): StageOutput {
+    const b = batch.acoustic.size(0);
+    const frames = batch.acoustic.size(2);
+    this.checkShapes(batch, frames);
+    let c: Stage2Conditions = batch;
+    if (this.training && this.adaptors) {
+      const draws = rand([b]).toFloat32Array();
+      let k = 0;
+      c = {
+        ...batch,
+        videoPresent: dropRows(b, this.config.videoDropout, batch.videoPresent, () => draws[k++]!),
+      };
+    }
+    const { inputs, targets } = this.acoustic.teacher(batch.acoustic);
+    const cond = this.condition(c, b);
+    const x = this.acoustic.embedInputs(inputs);
+    let h: Tensor;
+    if (this.encoder) {
+      h = this.decoder.forward(x, { memory: cond });
+    } else {
+      const s = cond.size(1);
+      h = this.decoder.forward(cat([cond, x], 1)).narrow(1, s, x.size(1));
+    }
+    const logits = this.acoustic.logits(h);
+    const { loss, accuracy, levelAccuracy } = this.acoustic.loss(logits, targets);
+    return { logits, loss, accuracy, levelAccuracy };
+  }
+
+  /**
+   * Samples coarse codes: int64 [B x candidates, numLevels, numFrames] (new frames only, after the prompt).
+   */
+  generate(c: Stage2Conditions, o: Stage2GenerateOptions = {}): Tensor {
+    const batch = c.semantic.size(0);
+    const n = o.candidates ?? 1;
+    const promptFrames = o.prompt?.size(2) ?? 0;
+    const numFrames = o.numFrames ?? c.semantic.size(1) * acousticPerSemantic - promptFrames;
+    const total = promptFrames + numFrames;
+    if (numFrames < 1) throw new V2meowError('BAD_ARGUMENT', `stage 2: no frames to generate (${numFrames})`);
+    if (total > this.config.maxFrames) {
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `stage 2 runs at most ${this.config.maxFrames} frames per call, asked ${total}`,
+      );
+    }
+    this.checkShapes(c, total);
+    const sampler = Sampler.from(o, this.config.temperature);
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return withState(o, batch * n, (state) =>
+        noGrad(() => tidy(() => this.sample(c, batch, n, promptFrames, numFrames, sampler, state, o))),
+      );
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  private sample(
+    c: Stage2Conditions,
+    batch: number,
+    n: number,
+    promptFrames: number,
+    numFrames: number,
+    sampler: Sampler,
+    state: GenerationState,
+    o: Stage2GenerateOptions,
+  ): Tensor {
+    const rows = batch * n;
+    const semanticLength = Math.ceil((promptFrames + numFrames) / acousticPerSemantic);
+    const window: Stage2Conditions = { ...c, semantic: c.semantic.narrow(1, 0, semanticLength) };
+    let cond = repeatRows(this.condition(window, batch), n);
+    if (sampler.guided) {
+      // the unconditional rows drop the video (encoderDecoder); a decoder-only stage has nothing to drop
+      if (!this.adaptors)
+        throw new V2meowError('BAD_ARGUMENT', 'stage 2 has no video condition to guide with');
+      const none = Array<boolean>(batch).fill(false);
+      const u = this.condition({ ...window, videoPresent: none }, batch);
+      cond = cat([cond, repeatRows(u, n)], 0);
+    }
+    const steps = this.acoustic.steps(numFrames);
+    // positions fed: BOS + the prompt's steps in the first call, then one per step
+    const promptSteps = this.acoustic.steps(promptFrames);
+    let run: (x: Tensor) => Tensor;
+    if (this.encoder) {
+      const cache = state.open(
+        new nn.DecoderCache(this.config.numDecoderLayers, promptSteps + steps + 2, cond.size(1)),
+      );
+      run = (x) => this.decoder.forward(x, { memory: cond, cache });
+    } else {
+      const cache = state.open(
+        new nn.DecoderCache(this.config.numDecoderLayers, cond.size(1) + promptSteps + steps + 2),
+      );
+      let first = true;
+      run = (x) => {
+        const input = first ? cat([cond, x], 1) : x;
+        first = false;
+        return this.decoder.forward(input, { cache });
+      };
+    }
+    const prompt = o.prompt
+      ? codesOf(repeatRows(asIds(o.prompt).narrow(1, 0, this.config.numLevels), n))
+      : null;
+    const codes = this.acoustic.decode(run, rows, prompt, promptFrames, numFrames, sampler, state, o.onStep);
+    return codesTensor(codes, rows, this.config.numLevels, numFrames);
+  }
+}
