@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { codecCommand } from './codec.js';
 import { corpusCommand } from './corpus.js';
 import { evalCommand } from './eval.js';
+import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   codecCommand,
   corpusCommand,
   evalCommand,
+  generateCommand,
   inspectCommand,
   modelsCommand,
   plotCommand,
