@@ -3,6 +3,7 @@
 // the codec's levels, every stage names the codec and the semantic tokenizer it was trained with, and the
 // vocabulary sizes, codebook sizes and frame rates agree. Part kinds other than stages and the codec load
 // through `partLoaders` (one line per kind, registered by the module that owns the format).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AudioCodec } from '../codec/audioCodec.js';
 import { loadCodec } from '../codec/soundstream.js';
@@ -14,6 +15,7 @@ import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
 import { pipelineRoles, readBundle } from '../weights/bundle.js';
+import { DebugSemanticTokenizer, DebugTextStyle } from './debugParts.js';
 import type { TextStyleSource } from './parts.js';
 
 /** A codec the pipeline can free. */
@@ -33,6 +35,17 @@ export interface PipelineParts {
 
 /** Loaders of part kinds that are folders or files of their own format (semantic tokenizer, text style). */
 export const partLoaders = new Map<string, (path: string) => unknown>();
+
+/** Kinds of the debug stand-ins as bundle parts (folders; the tokenizer's holds tokenizer.json). */
+export const debugTokenizerKind = 'debug-loudness-tokenizer';
+export const debugTextStyleKind = 'debug-text-style';
+partLoaders.set(debugTokenizerKind, (path) => {
+  const { vocabularySize } = JSON.parse(readFileSync(join(path, 'tokenizer.json'), 'utf8')) as {
+    vocabularySize: number;
+  };
+  return new DebugSemanticTokenizer(vocabularySize);
+});
+partLoaders.set(debugTextStyleKind, () => new DebugTextStyle());
 
 /** Throws SHAPE_MISMATCH naming `file` when the parts do not fit together (see the file header). */
 export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file: string): void {
