@@ -2,8 +2,8 @@
 # The main job on an embedded default: builds a 10 s test clip (a bouncing picture and a 120 bpm drum loop, made
 # with ffmpeg's lavfi sources, so nothing needs downloading), then runs what v2meow has today on it: rhythm of
 # the music and of the picture (tempo, beats, visual beats, cuts, beat alignment), what the encoders hear and
-# see, a mel-spectrogram with beats, and the soundtrack through the music codec (tokens and back). Soundtrack
-# generation joins when the three stages land.
+# see, a mel-spectrogram with beats, the visual streams and rhythm curves (curves.png), and the soundtrack
+# through the music codec (tokens and back). Soundtrack generation joins when the three stages land.
 # Usage: scripts/demo.sh [VIDEO]   (default: the generated clip; outputs in runs/demo/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ fi
 node bin/v2meow.js rhythm "$video"
 node bin/v2meow.js inspect "$video"
 node bin/v2meow.js plot "$video" -o "$out/mel.png" --beats
+node bin/v2meow.js features "$video" --plot "$out/curves.png"
 node bin/v2meow.js codec encode "$video" -o "$out/soundtrack.v2c"
 node bin/v2meow.js codec decode "$out/soundtrack.v2c" -o "$out/soundtrack_codec.wav"
 echo "demo: outputs in $out/"

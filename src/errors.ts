@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'NOT_WRITABLE'
   | 'EMPTY_CORPUS'
   | 'EMPTY_FOLDER'
-  | 'UNMATCHED_FILES';
+  | 'UNMATCHED_FILES'
+  | 'FEATURIZE_FAILED';
 
 export class V2meowError extends Error {
   override name = 'V2meowError';

@@ -175,8 +175,8 @@ async function stageSource(
   return { staged, resumed: false };
 }
 
-/** Gives each distinct (license file, names) an id and copies its text to licenses/<id>.txt. */
-function licenseTable(
+/** Gives each distinct (license file, names) an id and copies its text to licenses/<id>.txt (also used by src/dataset). */
+export function licenseTable(
   outDir: string,
   found: readonly (FoundLicense | undefined)[],
 ): {

@@ -58,3 +58,11 @@ export function lastOperatorOutput(model: TfliteModel, opName: string): number {
   if (!op) throw new V2meowError('BAD_FORMAT', `model has no ${opName} operator`);
   return op.outputs[0]!;
 }
+
+/** Id of the (first) input tensor of the last operator named `opName` in subgraph 0 (e.g. the map a pool reads). */
+export function lastOperatorInput(model: TfliteModel, opName: string): number {
+  const ops = model.subgraphs[0]!.operators.filter((op) => op.opName === opName);
+  const op = ops[ops.length - 1];
+  if (!op) throw new V2meowError('BAD_FORMAT', `model has no ${opName} operator`);
+  return op.inputs[0]!;
+}

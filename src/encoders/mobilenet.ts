@@ -3,11 +3,18 @@
 // V2Meow), and MobileNet v1 0.25 224 float (Howard et al. 2017) as a fast option. Contract: RGB frame
 // (any size; centre-cropped to a square and resized bilinearly to 224x224) -> pooled features (the global
 // average pool before the classifier: 1280-d for v2, 256-d for v1 0.25) and class probabilities; v2 also
-// gives its logits (the file has no softmax).
+// gives its logits (the file has no softmax). On request it also exposes the last conv feature map before the
+// pool (7x7x1280 for v2), which the visual tokens of src/features/visualTokens.ts quantize.
 import { V2meowError } from '../errors.js';
 import { type LabelScore, readLabels, softmax, topK } from './classification.js';
 import { centerCropSquare, type RgbFrame, resizeBilinear } from './imageOps.js';
-import { type LoadedTflite, lastOperatorOutput, loadTflite, outputAsFloat } from './loadTflite.js';
+import {
+  type LoadedTflite,
+  lastOperatorInput,
+  lastOperatorOutput,
+  loadTflite,
+  outputAsFloat,
+} from './loadTflite.js';
 
 export interface MobilenetConfig {
   /** Manifest id of the .tflite file. */
@@ -57,6 +64,13 @@ export interface MobilenetOutput {
   readonly probabilities: Float32Array;
   /** [numClasses] logits, when the model exposes them (v2). */
   readonly logits?: Float32Array;
+  /** [gridSize, gridSize, featureDim] feature map that the pool averages, when loaded with spatialMap. */
+  readonly spatialMap?: Float32Array;
+}
+
+export interface MobilenetLoadOptions {
+  /** Also expose the feature map before the global pool (the input of the last AVERAGE_POOL_2D). */
+  readonly spatialMap?: boolean;
 }
 
 export class Mobilenet {
@@ -66,18 +80,24 @@ export class Mobilenet {
     readonly config: MobilenetConfig,
     readonly labels: readonly string[],
     private readonly loaded: LoadedTflite,
+    /** Side of the square pre-pool feature map (7 for 224 inputs) when loaded with spatialMap, else 0. */
+    readonly gridSize = 0,
   ) {
     const size = config.inputSize * config.inputSize * 3;
     this.input = config.inputKind === 'float' ? new Float32Array(size) : new Uint8Array(size);
   }
 
   /** Loads a preset (`default` = v2 uint8, `fast` and `debug` = v1 0.25 float) through the model store. */
-  static async fromPretrained(preset: MobilenetPreset | MobilenetConfig = 'default'): Promise<Mobilenet> {
+  static async fromPretrained(
+    preset: MobilenetPreset | MobilenetConfig = 'default',
+    options: MobilenetLoadOptions = {},
+  ): Promise<Mobilenet> {
     const config =
       typeof preset === 'string' ? mobilenetPresets[preset === 'debug' ? 'fast' : preset] : preset;
     const labels = readLabels(config.labelsId, config.numClasses);
     const loaded = await loadTflite(config.modelId, (model) => [
       lastOperatorOutput(model, 'AVERAGE_POOL_2D'),
+      ...(options.spatialMap ? [lastOperatorInput(model, 'AVERAGE_POOL_2D')] : []),
     ]);
     const pooled = loaded.interpreter.outputs[1]!;
     if (pooled.shape[pooled.shape.length - 1] !== config.featureDim)
@@ -85,7 +105,14 @@ export class Mobilenet {
         'SHAPE_MISMATCH',
         `pooled features are [${pooled.shape}], expected ${config.featureDim}`,
       );
-    return new Mobilenet(config, labels, loaded);
+    if (!options.spatialMap) return new Mobilenet(config, labels, loaded);
+    const map = loaded.interpreter.outputs[2]!.shape;
+    if (map.length !== 4 || map[1] !== map[2] || map[3] !== config.featureDim)
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `pre-pool feature map is [${map}], expected [1, n, n, ${config.featureDim}]`,
+      );
+    return new Mobilenet(config, labels, loaded, map[1]!);
   }
 
   /** Centre crop + bilinear resize to the model's square input (no-op for 224x224 frames). */
@@ -110,8 +137,9 @@ export class Mobilenet {
     this.loaded.interpreter.run();
     const output = outputAsFloat(this.loaded, 0);
     const features = outputAsFloat(this.loaded, 1);
-    if (this.config.outputKind === 'probabilities') return { features, probabilities: output };
-    return { features, probabilities: softmax(output), logits: output };
+    const spatialMap = this.gridSize > 0 ? outputAsFloat(this.loaded, 2) : undefined;
+    if (this.config.outputKind === 'probabilities') return { features, probabilities: output, spatialMap };
+    return { features, probabilities: softmax(output), logits: output, spatialMap };
   }
 
   /** The k best ImageNet classes of a probability vector, highest first. */

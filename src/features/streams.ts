@@ -36,11 +36,13 @@ export interface VisualFeatures {
  * curves computed from music is fed curves computed from a video at generation time.
  *   onset     music: onset strength; video: motion novelty (flow change)
  *   beatSin, beatCos  sin / cos of 2 pi x beat phase (phase 0 on a beat, rising to 1 at the next); music beats
- *             or visual beats; 0 where no beat grid is known
- *   downbeat  music: bar phase peak at downbeats; video: peaks at strong visual beats (every meter-th)
- *   energy    music: RMS energy; video: motion energy
- *   boundary  music: section changes (novelty peaks); video: scene cuts
- * Each channel is normalised to 0..1 (sin/cos: -1..1) per clip by the same rule on both sides.
+ *             or visual beats; 0 where no beat grid is known (fewer than 2 beats)
+ *   downbeat  music: peaks (Gaussian bumps of height 1) at downbeats; video: peaks at strong visual beats
+ *             (every meter-th)
+ *   energy    music: RMS energy; video: RMS flow magnitude (square root of motion energy)
+ *   boundary  music: peaks at section changes (novelty peaks); video: peaks at scene cuts
+ * Each channel is normalised to 0..1 (sin/cos: -1..1) per clip by the same rule on both sides
+ * (src/features/curves.ts; docs/features.md).
  */
 export const curveNames = ['onset', 'beatSin', 'beatCos', 'downbeat', 'energy', 'boundary'] as const;
 export type CurveName = (typeof curveNames)[number];

@@ -46,6 +46,10 @@ export interface DecodeFramesOptions {
   readonly maxPixels?: number;
   /** Pause ffmpeg when this many bytes of decoded frames wait unread; default 64 MiB. */
   readonly maxQueuedBytes?: number;
+  /** Decode from this time in seconds (frame times then count from it); default 0. */
+  readonly startSec?: number;
+  /** Decode at most this many seconds; default to the end. */
+  readonly durationSec?: number;
 }
 
 /** Damage reported on stderr that ffmpeg does not treat as fatal. */
@@ -88,6 +92,9 @@ export async function* decodeFrameStreams(
 ): AsyncGenerator<VideoFrame> {
   if (specs.length === 0) throw new V2meowError('BAD_ARGUMENT', 'no frame stream requested', path);
   for (const spec of specs) validateSpec(spec, path);
+  const { startSec = 0, durationSec } = options;
+  if (!(startSec >= 0) || (durationSec !== undefined && !(durationSec > 0)))
+    throw new V2meowError('BAD_ARGUMENT', `bad time window (start ${startSec} s, ${durationSec} s)`, path);
   const info = await probe(path);
   assertDecodableVideo(info, options.maxPixels ?? defaultMaxPixels);
   const maxQueuedBytes = options.maxQueuedBytes ?? 64 * 1024 * 1024;
@@ -98,7 +105,10 @@ export async function* decodeFrameStreams(
     ...specs.map((s, i) => filterChain(s, labels[i]!)),
   ].join(';');
   const outputFd = (i: number) => (i === 0 ? 1 : i + 2);
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-filter_complex', graph];
+  const args = ['-v', 'error', '-nostdin'];
+  if (options.startSec) args.push('-ss', String(options.startSec));
+  if (options.durationSec !== undefined) args.push('-t', String(options.durationSec));
+  args.push('-i', path, '-filter_complex', graph);
   specs.forEach((_, i) => {
     args.push('-map', `[out${labels[i]}]`, '-f', 'rawvideo', `pipe:${outputFd(i)}`);
   });

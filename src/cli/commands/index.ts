@@ -2,24 +2,30 @@
 import type { Command } from '../command.js';
 import { codecCommand } from './codec.js';
 import { corpusCommand } from './corpus.js';
+import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
+import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
 import { studyCommand } from './study.js';
+import { styleCommand } from './style.js';
 import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
   codecCommand,
   corpusCommand,
+  datasetCommand,
   evalCommand,
+  featuresCommand,
   generateCommand,
   inspectCommand,
   modelsCommand,
   plotCommand,
   rhythmCommand,
   studyCommand,
+  styleCommand,
   trainCommand,
 ];
