@@ -15,7 +15,7 @@ import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
 import { pipelineRoles, readBundle } from '../weights/bundle.js';
-import { DebugSemanticTokenizer, DebugTextStyle } from './debugParts.js';
+import { DebugSemanticTokenizer, LexiconTextStyle } from './debugParts.js';
 import type { TextStyleSource } from './parts.js';
 
 /** A codec the pipeline can free. */
@@ -36,16 +36,17 @@ export interface PipelineParts {
 /** Loaders of part kinds that are folders or files of their own format (semantic tokenizer, text style). */
 export const partLoaders = new Map<string, (path: string) => unknown>();
 
-/** Kinds of the debug stand-ins as bundle parts (folders; the tokenizer's holds tokenizer.json). */
+/** Kind of the debug tokenizer as a bundle part (a folder holding tokenizer.json). */
 export const debugTokenizerKind = 'debug-loudness-tokenizer';
-export const debugTextStyleKind = 'debug-text-style';
+/** Kind of a text style folder (weights/style's files) as bundle exports write it: its role. */
+export const textStyleKind = 'textStyle';
 partLoaders.set(debugTokenizerKind, (path) => {
   const { vocabularySize } = JSON.parse(readFileSync(join(path, 'tokenizer.json'), 'utf8')) as {
     vocabularySize: number;
   };
   return new DebugSemanticTokenizer(vocabularySize);
 });
-partLoaders.set(debugTextStyleKind, () => new DebugTextStyle());
+partLoaders.set(textStyleKind, (path) => LexiconTextStyle.load(path));
 
 /** Throws SHAPE_MISMATCH naming `file` when the parts do not fit together (see the file header). */
 export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file: string): void {

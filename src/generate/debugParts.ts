@@ -3,18 +3,26 @@
 // src/features/streams.ts), a text style with a small fixed lexicon, a semantic tokenizer that quantises
 // frame loudness, and seeded random debug-preset stages sized for the codec they drive. The real extractor
 // (src/features/visual.ts), text encoder (src/encoders/textStyle.ts) and tokenizer replace them in bundles.
-import { styleDim } from '../encoders/clipStyle.js';
+
+import { TextStyleEncoder } from '../encoders/textStyle.js';
 import { V2meowError } from '../errors.js';
-import { type CurveSet, curveNames, type FeatureStream, sliceStream } from '../features/streams.js';
+import { videoCurves } from '../features/curves.js';
+import {
+  curveNames,
+  type FeatureStream,
+  type VisualStreamName,
+  visualStreamNames,
+} from '../features/streams.js';
 import { samplesPerSemanticFrame, semanticFramesOf, semanticRateHz } from '../features/timeline.js';
+import { VisualFeatureExtractor } from '../features/visual.js';
 import { assertDecodableVideo, probe } from '../media/probe.js';
 import { Stage1, stage1Config } from '../models/stage1.js';
 import { Stage2, stage2Config } from '../models/stage2.js';
 import { Stage3, stage3Config } from '../models/stage3.js';
+import type { VideoAnalysis } from '../rhythm/videoAnalysis.js';
 import { analyzeVideo } from '../rhythm/videoAnalysis.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
 import { manualSeed } from '../torch/index.js';
-import { createRandom, mixSeed } from '../util/random.js';
 import type {
   ConditionSource,
   ConditionWindow,
@@ -33,135 +41,72 @@ export async function checkVideo(path: string): Promise<number> {
   return durationSec;
 }
 
-/** Values of an envelope at `rateHz`, scaled to 0..1 by its maximum. */
-function onGrid(values: ArrayLike<number>, fromRateHz: number, numFrames: number): Float32Array {
-  const out = new Float32Array(numFrames);
-  let max = 0;
-  for (let k = 0; k < numFrames; k++) {
-    const i = Math.min(values.length - 1, Math.floor((k * fromRateHz) / semanticRateHz));
-    out[k] = i >= 0 ? values[i]! : 0;
-    max = Math.max(max, out[k]!);
+/** Visual streams and rhythm curves of a window, from one decode (src/features/visual.ts, curves.ts). */
+export class VisualConditionSource implements ConditionSource {
+  readonly id: string;
+  private extractor: VisualFeatureExtractor | null = null;
+  /** `streams`: the stage-1 stream names; 'curves' comes from the rhythm analysis, the others from encoders. */
+  constructor(readonly streams: readonly string[]) {
+    this.id = `visual:${streams.join('+')}`;
   }
-  if (max > 0) for (let k = 0; k < numFrames; k++) out[k]! /= max;
-  return out;
-}
-
-/** Rhythm curves of a video from its visual beats, cuts, flow novelty and motion energy (25 Hz). */
-export function rhythmCurves(
-  analysis: {
-    beatsSec: readonly number[];
-    cutsSec: readonly number[];
-    onsetEnvelope: { values: ArrayLike<number>; frameRateHz: number };
-    motionEnergy: ArrayLike<number>;
-    motionFps: number;
-  },
-  durationSec: number,
-): CurveSet {
-  const numFrames = Math.max(1, Math.round(durationSec * semanticRateHz));
-  const channels: Record<(typeof curveNames)[number], Float32Array> = {
-    onset: onGrid(analysis.onsetEnvelope.values, analysis.onsetEnvelope.frameRateHz, numFrames),
-    beatSin: new Float32Array(numFrames),
-    beatCos: new Float32Array(numFrames),
-    downbeat: new Float32Array(numFrames),
-    energy: onGrid(analysis.motionEnergy, analysis.motionFps, numFrames),
-    boundary: new Float32Array(numFrames),
-  };
-  const beats = analysis.beatsSec;
-  for (let k = 0, b = 0; k < numFrames && beats.length >= 2; k++) {
-    const t = k / semanticRateHz;
-    while (b + 2 < beats.length && beats[b + 1]! <= t) b++;
-    if (t < beats[0]! || t > beats[beats.length - 1]!) continue;
-    const phase = (t - beats[b]!) / (beats[b + 1]! - beats[b]!);
-    channels.beatSin[k] = Math.sin(2 * Math.PI * phase);
-    channels.beatCos[k] = Math.cos(2 * Math.PI * phase);
+  private get visualStreams(): VisualStreamName[] {
+    return this.streams.filter((s): s is VisualStreamName =>
+      (visualStreamNames as readonly string[]).includes(s),
+    );
   }
-  for (const cut of analysis.cutsSec) {
-    const k = Math.round(cut * semanticRateHz);
-    if (k >= 0 && k < numFrames) channels.boundary[k] = 1;
-  }
-  const data = new Float32Array(numFrames * curveNames.length);
-  curveNames.forEach((name, c) => {
-    for (let k = 0; k < numFrames; k++) data[k * curveNames.length + c] = channels[name][k]!;
-  });
-  return { name: 'curves', rateHz: semanticRateHz, numFrames, dim: curveNames.length, kind: 'dense', data };
-}
-
-/** Times inside [startSec, startSec + seconds), shifted to the window's start. */
-export function timesInWindow(times: readonly number[], startSec: number, seconds: number): number[] {
-  return times.filter((t) => t >= startSec && t < startSec + seconds).map((t) => t - startSec);
-}
-
-/** Reads only the video's rhythm: one decode (src/rhythm/videoAnalysis.ts) -> the 'curves' stream. */
-export class RhythmConditionSource implements ConditionSource {
-  readonly id = 'rhythm-curves';
   async extract(videoPath: string, window: ConditionWindow = {}): Promise<VideoConditions> {
     const durationSec = await checkVideo(videoPath);
-    const startSec = window.startSec ?? 0;
-    const seconds = window.seconds ?? durationSec - startSec;
-    const analysis = await analyzeVideo(videoPath, { onProgress: window.onProgress });
-    const curves = rhythmCurves(analysis, Math.max(durationSec, startSec + seconds));
-    const streams: Record<string, FeatureStream> = { curves: sliceStream(curves, startSec, seconds) };
+    const options = { startSec: window.startSec, seconds: window.seconds, onProgress: window.onProgress };
+    let analysis: VideoAnalysis;
+    const streams: Record<string, FeatureStream> = {};
+    if (this.visualStreams.length > 0) {
+      this.extractor ??= await VisualFeatureExtractor.create({ streams: this.visualStreams });
+      const extraction = await this.extractor.extract(videoPath, options);
+      Object.assign(streams, extraction.streams);
+      analysis = extraction.analysis;
+    } else {
+      analysis = await analyzeVideo(videoPath, options);
+    }
+    if (this.streams.includes('curves')) streams.curves = videoCurves(analysis);
     return {
       source: videoPath,
       durationSec,
       streams,
-      beatsSec: timesInWindow(analysis.beatsSec, startSec, seconds),
-      cutsSec: timesInWindow(analysis.cutsSec, startSec, seconds),
+      beatsSec: analysis.beatsSec,
+      cutsSec: analysis.cutsSec,
       tempoBpm: analysis.tempoBpm,
     };
   }
-  dispose(): void {}
+  dispose(): void {
+    this.extractor?.dispose?.();
+    this.extractor = null;
+  }
 }
 
-/** Style words of the debug text style (each an MTT-like tag); anything else is an unknown word. */
-export const debugStyleWords = [
-  'ambient',
-  'beat',
-  'calm',
-  'classical',
-  'dance',
-  'drums',
-  'electronic',
-  'epic',
-  'fast',
-  'guitar',
-  'happy',
-  'jazz',
-  'loud',
-  'piano',
-  'pop',
-  'quiet',
-  'rock',
-  'sad',
-  'slow',
-  'soft',
-  'strings',
-  'techno',
-  'upbeat',
-  'vocal',
-] as const;
+/** The video's rhythm alone: one decode (src/rhythm/videoAnalysis.ts) -> the 'curves' stream. */
+export class RhythmConditionSource extends VisualConditionSource {
+  constructor() {
+    super(['curves']);
+  }
+}
 
-/**
- * Text style for the debug pipeline: each known word has a seeded random direction in the 100-d style space;
- * a text's vector is the mean of its words' (unknown words are listed, and a text of only unknown words is an
- * error, as the real encoder reports it).
- */
-export class DebugTextStyle implements TextStyleSource {
-  readonly id = 'debug-text-style';
+/** The real text style (src/encoders/textStyle.ts): its top tags by lift, and the words it did not know. */
+export class LexiconTextStyle implements TextStyleSource {
+  readonly id: string;
+  constructor(private readonly encoder: TextStyleEncoder) {
+    this.id = encoder.id;
+  }
+  static load(dir?: string): LexiconTextStyle {
+    return new LexiconTextStyle(TextStyleEncoder.load(dir ? { dir } : {}));
+  }
   encode(text: string): TextStyle {
-    const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
-    const known = words.filter((w) => (debugStyleWords as readonly string[]).includes(w));
-    const unknownWords = words.filter((w) => !known.includes(w));
-    if (known.length === 0) {
-      const why = unknownWords.length ? `unknown words: ${unknownWords.join(', ')}` : 'no words';
-      throw new V2meowError('BAD_ARGUMENT', `-t: no style understood in "${text.trim()}" (${why})`);
-    }
-    const vector = new Float32Array(styleDim);
-    for (const word of known) {
-      const random = createRandom(mixSeed(7, word));
-      for (let i = 0; i < styleDim; i++) vector[i]! += random() / known.length;
-    }
-    return { vector, tags: [...new Set(known)], unknownWords };
+    const style = this.encoder.encode(text);
+    return {
+      vector: style.vector,
+      tags: style.tags.slice(0, 5).map((t) => t.label),
+      matched: style.matched,
+      unknownWords: style.unknownWords,
+    };
   }
 }
 

@@ -43,8 +43,10 @@ export interface ConditionSource {
 export interface TextStyle {
   /** [styleDim] style vector. */
   readonly vector: Float32Array;
-  /** The style tags understood, most weight first. */
+  /** The style tags that stand out most, first. */
   readonly tags: readonly string[];
+  /** Phrases of the text that carried a style. */
+  readonly matched?: readonly string[];
   /** Words that carried no style. */
   readonly unknownWords: readonly string[];
 }

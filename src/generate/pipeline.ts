@@ -19,11 +19,12 @@ import { overlapOf, runChain } from './chain.js';
 import {
   checkVideo,
   DebugSemanticTokenizer,
-  DebugTextStyle,
   debugStages,
+  LexiconTextStyle,
   RhythmConditionSource,
+  VisualConditionSource,
 } from './debugParts.js';
-import type { ConditionSource, TextStyle, VideoConditions } from './parts.js';
+import type { ConditionSource, TextStyle, TextStyleSource, VideoConditions } from './parts.js';
 
 /** The pipeline's steps, in order (progress and timings are reported per step). */
 export const generationSteps = ['features', 'stage1', 'stage2', 'stage3', 'codec'] as const;
@@ -138,7 +139,8 @@ export class V2Meow {
   /** Loads a model bundle folder, or builds the debug pipeline ('debug': random stages, see DebugOptions). */
   static async fromPretrained(dir: string, options: DebugOptions = {}): Promise<V2Meow> {
     if (dir === 'debug') return V2Meow.debug(options);
-    return new V2Meow(loadBundleParts(dir), new RhythmConditionSource());
+    const parts = loadBundleParts(dir);
+    return new V2Meow(parts, new VisualConditionSource(parts.stage1.config.streams.map((s) => s.name)));
   }
 
   /** Seeded random debug-preset stages sized for the chosen codec, a loudness tokenizer, a lexicon style. */
@@ -167,7 +169,7 @@ export class V2Meow {
       seed,
     );
     return new V2Meow(
-      { name: 'debug', ...stages, codec, semanticTokenizer, textStyle: new DebugTextStyle() },
+      { name: 'debug', ...stages, codec, semanticTokenizer, textStyle: LexiconTextStyle.load() },
       new RhythmConditionSource(),
     );
   }
@@ -202,7 +204,7 @@ export class V2Meow {
     // conditions: text first (cheap, and its errors should come before any decoding)
     const featuresStart = performance.now();
     const text =
-      request.text !== undefined ? { text: request.text, ...textStyle.encode(request.text) } : null;
+      request.text !== undefined ? { text: request.text, ...encodeText(textStyle, request.text) } : null;
     let video: VideoConditions | null = null;
     let seconds = request.seconds ?? 0;
     if (request.video) {
@@ -356,6 +358,17 @@ export class V2Meow {
     ])
       part.dispose();
     this.conditionSource.dispose();
+  }
+}
+
+/** The text's style; a text with no style word is a BAD_ARGUMENT naming the option. */
+function encodeText(source: TextStyleSource, text: string): TextStyle {
+  try {
+    return source.encode(text);
+  } catch (error) {
+    if (error instanceof V2meowError && !error.file)
+      throw new V2meowError(error.code, `text: ${error.message}`);
+    throw error;
   }
 }
 

@@ -1,10 +1,10 @@
 // A model bundle of debug parts for the tests: random debug stages, the debug codec, the loudness tokenizer and
 // the lexicon text style, with bundle.json written by writeBundleManifest. `misfit` saves a stage 3 whose
 // codebook size does not match the codec's.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecPresets, createCodec, saveCodec } from '../../src/codec/soundstream.js';
-import { debugTextStyleKind, debugTokenizerKind } from '../../src/generate/bundleParts.js';
+import { debugTokenizerKind, textStyleKind } from '../../src/generate/bundleParts.js';
 import { debugStages } from '../../src/generate/debugParts.js';
 import { saveStage } from '../../src/models/modelFile.js';
 import { Stage3 } from '../../src/models/stage3.js';
@@ -15,6 +15,7 @@ import {
   pathBytes,
   writeBundleManifest,
 } from '../../src/weights/bundle.js';
+import { repoRoot } from '../helpers.js';
 
 export async function writeDebugBundle(dir: string, options: { misfit?: boolean } = {}): Promise<string> {
   mkdirSync(dir, { recursive: true });
@@ -45,8 +46,7 @@ export async function writeDebugBundle(dir: string, options: { misfit?: boolean 
   codec.dispose();
   mkdirSync(join(dir, 'semanticTokenizer'));
   writeFileSync(join(dir, 'semanticTokenizer', 'tokenizer.json'), '{"vocabularySize": 64}\n');
-  mkdirSync(join(dir, 'textStyle'));
-  writeFileSync(join(dir, 'textStyle', 'words.json'), '[]\n');
+  cpSync(join(repoRoot, 'weights', 'style'), join(dir, 'textStyle'), { recursive: true });
   const part = (path: string, kind: string): BundlePart => ({
     path,
     kind,
@@ -64,7 +64,7 @@ export async function writeDebugBundle(dir: string, options: { misfit?: boolean 
       stage3: part('stage3.safetensors', 'stage3'),
       codec: part('codec.safetensors', 'codec'),
       semanticTokenizer: part('semanticTokenizer', debugTokenizerKind),
-      textStyle: part('textStyle', debugTextStyleKind),
+      textStyle: part('textStyle', textStyleKind),
     },
     provenance: { note: 'test bundle of random debug parts' },
   });

@@ -40,7 +40,8 @@ describe('V2Meow pipeline (debug weights)', () => {
     assert.deepEqual(c.fine.shape, [2, 620]);
     inRange(result, 64, 64);
     assert.equal(result.video, null);
-    assert.deepEqual(result.text?.tags, ['calm', 'piano']);
+    assert.equal(result.text?.vector.length, 100);
+    assert.equal(result.text?.tags.length, 5);
     assert.deepEqual(result.text?.unknownWords, ['xyzzy']);
     for (const step of ['features', 'stage1', 'stage2', 'stage3', 'codec', 'total'] as const)
       assert.ok(result.timingsSec[step] >= 0, step);
@@ -94,7 +95,7 @@ describe('V2Meow pipeline (debug weights)', () => {
       [{ text: 'calm', seconds: -2 }, /^seconds/],
       [{ text: 'calm', seconds: 1, candidates: 0 }, /^candidates must be a whole number >= 1/],
       [{ text: 'calm' }, /^seconds is needed when there is no video/],
-      [{ text: 'qwerty zxcv', seconds: 1 }, /no style understood.*unknown words: qwerty, zxcv/],
+      [{ text: 'xyzzy plugh', seconds: 1 }, /^text: no style understood.*unknown words: xyzzy, plugh/],
     ];
     for (const [request, pattern] of cases)
       await assert.rejects(
