@@ -14,7 +14,7 @@ import { repeatRows } from '../models/common.js';
 import { defaultTemperatures } from '../models/sampling.js';
 import type { GuidanceDrop } from '../models/stage1.js';
 import { cat, manualSeed, noGrad, type Tensor, tensor, tidy } from '../torch/index.js';
-import { loadBundleParts, type PipelineParts } from './bundleParts.js';
+import { checkPartsFit, loadBundleParts, type PipelineParts } from './bundleParts.js';
 import { overlapOf, runChain } from './chain.js';
 import {
   checkVideo,
@@ -141,6 +141,15 @@ export class V2Meow {
     if (dir === 'debug') return V2Meow.debug(options);
     const parts = loadBundleParts(dir);
     return new V2Meow(parts, new VisualConditionSource(parts.stage1.config.streams.map((s) => s.name)));
+  }
+
+  /** A pipeline from parts built elsewhere (benchmarks, tests); checks once that they fit. */
+  static fromParts(parts: PipelineParts, conditionSource?: ConditionSource): V2Meow {
+    checkPartsFit(parts, parts.name);
+    return new V2Meow(
+      parts,
+      conditionSource ?? new VisualConditionSource(parts.stage1.config.streams.map((s) => s.name)),
+    );
   }
 
   /** Seeded random debug-preset stages sized for the chosen codec, a loudness tokenizer, a lexicon style. */
