@@ -248,7 +248,6 @@ console.log(
 console.log(
   `  CPU time / (${getNumThreads()} threads x seconds of music), what an otherwise idle machine would approach: 10 s ${fmt(runs['delay+masked']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}, ${longSeconds} s ${fmt(long.totalCpuMs / getNumThreads() / (longSeconds * 1000), 3)}; flattened 10 s ${fmt(runs['flattened+flattened']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}`,
 );
-console.log(`rtf_10s=${fmt(fast10, 3)} rtf_60s=${fmt(fastLong, 3)}`);
 console.log(`  token chain, default layouts: rtf_10s=${fmt(fast10, 3)} rtf_60s=${fmt(fastLong, 3)}`);
 for (const m of [stage1, ...Object.values(stage2), ...Object.values(stage3)]) m.dispose();
 
