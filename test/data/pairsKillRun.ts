@@ -3,18 +3,21 @@
 import { fileURLToPath } from 'node:url';
 import { buildDataset } from '../../src/dataset/builder.js';
 
-const args = JSON.parse(process.argv[2]!) as {
+// `node --test dist/test/` also runs this file on its own, without arguments: then it does nothing.
+const args = JSON.parse(process.argv[2] ?? 'null') as {
   outDir: string;
   videos: string[];
   music: string[];
   fake: unknown;
   jobs?: number;
-};
-await buildDataset({
-  outDir: args.outDir,
-  videos: args.videos,
-  music: args.music,
-  jobs: args.jobs ?? 1,
-  featurizer: { module: fileURLToPath(new URL('./pairsFakes.js', import.meta.url)), options: args.fake },
-});
-process.stdout.write('finished\n');
+} | null;
+if (args) {
+  await buildDataset({
+    outDir: args.outDir,
+    videos: args.videos,
+    music: args.music,
+    jobs: args.jobs ?? 1,
+    featurizer: { module: fileURLToPath(new URL('./pairsFakes.js', import.meta.url)), options: args.fake },
+  });
+  process.stdout.write('finished\n');
+}
