@@ -3,7 +3,8 @@
 // MusiCNN frame-feature distance, EMA codebooks with dead-code restarts and quantizer dropout, at a low
 // learning rate after a warmup (the defaults are the recipe of the committed codec: docs/codec.md).
 // Checkpoints (codec + optimizer + step) every few minutes, resume from them, a JSON-lines log, a loss plot,
-// and the best validation model kept apart.
+// and the best validation model kept apart. Data-parallel over processes with `parallel` (dataParallel.ts):
+// each rank trains on its shard of the global batch, gradients and EMA codebooks are averaged, rank 0 writes.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { melL1, multiScaleStftLoss, yamnetMelL1 } from '../codec/losses.js';
@@ -28,9 +29,12 @@ import {
   tidy,
   warmupConstant,
 } from '../torch/index.js';
+import { createRandom, mixSeed } from '../util/random.js';
 import { initFromLyra, initQuantizerByKMeans } from './codecInit.js';
 import { appendLog, type CodecLogRecord, readLog, writeLossPlot } from './codecLog.js';
+import { DataParallel, localBatchSize } from './dataParallel.js';
 import { MusicnnFeatureLoss } from './musicnnFeatureLoss.js';
+import { shardedCorpusBatches } from './shardedCorpus.js';
 
 export interface CodecTrainOptions {
   /** Corpus folder (data/corpus). */
@@ -76,6 +80,8 @@ export interface CodecTrainOptions {
   /** Free-form provenance stored with every checkpoint (corpus, commit, recipe). */
   readonly provenance?: Record<string, unknown>;
   readonly log?: (message: string) => void;
+  /** This process's place in a data-parallel run (default: alone); batchSize is then the global batch. */
+  readonly parallel?: DataParallel;
 }
 
 export const defaultCodecTrainOptions: Omit<CodecTrainOptions, 'corpusDir' | 'outDir'> = {
@@ -175,8 +181,10 @@ function saveAtomically(path: string, write: (tmp: string) => void): void {
 
 /** Runs (or resumes) training; returns the final step. */
 export async function trainCodec(o: CodecTrainOptions): Promise<number> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  mkdirSync(o.outDir, { recursive: true });
+  const dp = o.parallel ?? DataParallel.single();
+  const log = dp.isMain ? (o.log ?? ((m: string) => process.stderr.write(`${m}\n`))) : () => {};
+  const rowsPerRank = localBatchSize(o.batchSize, dp.worldSize);
+  if (dp.isMain) mkdirSync(o.outDir, { recursive: true });
   const corpus = CorpusReader.open(o.corpusDir);
   const checkpointPath = join(o.outDir, checkpointName);
   const logPath = join(o.outDir, 'log.jsonl');
@@ -208,7 +216,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     codec = createCodec(o.preset);
     fresh = true;
   }
-  const yamnet = o.validateYamnet ? await Yamnet.fromPretrained() : null;
+  const yamnet = o.validateYamnet && dp.isMain ? await Yamnet.fromPretrained() : null;
   if (yamnet && yamnet.config.sampleRateHz !== codec.sampleRateHz) {
     const [needed, rate] = [yamnet.config.sampleRateHz, codec.sampleRateHz];
     yamnet.dispose();
@@ -221,7 +229,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
       o.outDir,
     );
   }
-  if (fresh) {
+  if (fresh && dp.isMain) {
     if (o.fromLyra) {
       initFromLyra(codec);
       log("encoder and decoder start from Lyra v2's weights");
@@ -247,14 +255,27 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     optimizer.loadStateDict(optimizerState, step);
     for (const t of optimizerState.values()) t.dispose();
   }
+  // Every rank starts from rank 0's codec, optimizer moments and step (only rank 0 needs the checkpoint).
+  const params = codec.parameters();
+  const buffers = codec.namedBuffers().map(([, b]) => b);
+  await dp.broadcastFromMain([...params, ...buffers, ...optimizer.stateDict().values()], 'codec');
+  step = (await dp.broadcastNumbers([step]))[0]!;
+  optimizer.step = step;
   const musicnnLoss =
     o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
   const schedule = warmupConstant(o.learningRate, o.warmupSteps);
-  const validation = validationSet(corpus, o.validationSegments);
+  const validation = dp.isMain ? validationSet(corpus, o.validationSegments) : [];
   const yamnetReference = yamnet
     ? { yamnet, embeddings: validation.map((clip) => yamnet.run(clip).embeddings) }
     : null;
-  const batches = corpus.batches('train', { batchSize: o.batchSize, seed: o.seed + step, cropSamples });
+  const batches = shardedCorpusBatches(corpus, 'train', {
+    globalBatchSize: o.batchSize,
+    cropSamples,
+    seed: o.seed,
+    startStep: step,
+    rank: dp.rank,
+    worldSize: dp.worldSize,
+  });
   const runStart = Date.now();
   let lastCheckpoint = Date.now();
   const provenance = (): Record<string, unknown> => ({
@@ -284,6 +305,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
   });
   /** Writes the checkpoint, then redraws the loss plot. */
   const checkpoint = (): Promise<void> => {
+    if (!dp.isMain) return Promise.resolve();
     saveAtomically(checkpointPath, (tmp) => saveCodec(tmp, codec, provenance(), optimizer.stateDict()));
     lastCheckpoint = Date.now();
     log(`step ${step}: checkpoint written`);
@@ -298,18 +320,21 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
     log(`${signal}: stopping after this step`);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  while (step < o.maxSteps && Date.now() - runStart < o.maxMinutes * 60_000 && !stopSignal) {
+  while (step < o.maxSteps) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (stopSignal) break;
+    // All ranks stop at the same step (a signal or the time limit may reach them at different steps).
+    if (await dp.anyRank(stopSignal !== null || Date.now() - runStart >= o.maxMinutes * 60_000)) break;
     const batch = batches.next().value;
     const decoderOnly = step < o.decoderOnlySteps;
+    // Quantizer dropout: one level count per step, the same on every rank.
+    const levelRandom = createRandom(mixSeed(o.seed, `levels:${step}`));
     const numLevels =
-      Math.random() < o.levelDropout
-        ? 1 + Math.floor(Math.random() * codec.numCodebooks)
+      levelRandom() < o.levelDropout
+        ? 1 + Math.floor(levelRandom() * codec.numCodebooks)
         : codec.numCodebooks;
     const t0 = Date.now();
     const record = tidy((): CodecLogRecord => {
-      const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
+      const wave = tensor(batch.samples, [rowsPerRank, batch.numSamples]);
       const latents = decoderOnly ? noGrad(() => codec.latents(wave)) : codec.latents(wave);
       const q = codec.quantizer.forward(latents, numLevels);
       const y = codec.decoder.forward(q.quantized).squeeze(1);
@@ -322,8 +347,6 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
       if (!decoderOnly) loss = loss.add(q.commitLoss.mul(o.commitWeight));
       optimizer.zeroGrad();
       loss.backward();
-      const gradNorm = clipGradNorm(codec.parameters(), 10);
-      optimizer.stepWith(schedule(step));
       const level0 = q.codes.select(1, 0).flatten().toArray();
       return {
         step: step + 1,
@@ -337,13 +360,17 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
         ...(musicnn ? { musicnn: musicnn.item() } : {}),
         latentStd: latents.detach().var().sqrt().item(),
         distinctCodes: new Set(level0).size,
-        gradNorm,
+        gradNorm: 0,
         seconds: 0,
       };
     });
+    await dp.averageGradients(params);
+    if (dp.worldSize > 1) await dp.averageTensors(buffers); // EMA codebook statistics of all shards
+    record.gradNorm = clipGradNorm(params, 10);
+    optimizer.stepWith(schedule(step));
     step += 1;
     record.seconds = (Date.now() - t0) / 1000;
-    if (step % o.validateEvery === 0 || step === 1) {
+    if (dp.isMain && (step % o.validateEvery === 0 || step === 1)) {
       const levels = [4, 8, codec.numCodebooks].filter(
         (l, i, a) => l <= codec.numCodebooks && a.indexOf(l) === i,
       );
@@ -365,7 +392,7 @@ export async function trainCodec(o: CodecTrainOptions): Promise<number> {
           (cos === undefined ? '' : `, YAMNet cos ${cos.toFixed(4)} at ${codec.numCodebooks} levels`),
       );
     }
-    appendLog(logPath, record);
+    if (dp.isMain) appendLog(logPath, record);
     if (step % 10 === 0)
       log(
         `step ${step} [${record.phase}] loss ${record.loss.toFixed(4)} mel ${record.mel.toFixed(4)} commit ${record.commit.toFixed(4)} ` +

@@ -6,7 +6,14 @@ import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
 import { exportCodec } from '../../train/codecExport.js';
-import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { type CodecTrainOptions, defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import {
+  launchFlagOptions,
+  launchOrJoin,
+  launchUsage,
+  parseLaunchFlags,
+  placementFromEnv,
+} from '../../train/launch.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -22,6 +29,7 @@ const usage = `usage:
                      [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
                      [--kmeans-segments 3000] [--kmeans-iterations 12] [--checkpoint-minutes 4]
                      [--validate-every 100] [--no-validate-yamnet]
+                     ${launchUsage}
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
@@ -36,7 +44,10 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
         frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1; --warmup ramps the lr. The
         defaults are the recipe of the committed codec (docs/codec.md). Validation (--validate-every) logs
         mel-L1 at 4, 8 and 12 levels and, unless --no-validate-yamnet, YAMNet cosine at 12 levels; the
-        best validation mel-L1 is kept as best.safetensors.
+        best validation mel-L1 is kept as best.safetensors. Data-parallel (docs/distributed.md): --nproc N
+        runs N local workers (--batch is the global batch, split between them; threads split too),
+        --nnodes/--node-rank/--master join machines, and the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK,
+        MASTER_ADDR, MASTER_PORT) start a worker directly; only rank 0 writes. A run resumes with any count.
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 const whole = { integer: true, min: 0 };
@@ -147,6 +158,7 @@ async function train(args: string[]): Promise<number> {
       'no-validate-yamnet': { type: 'boolean', default: false },
       'kmeans-segments': { type: 'string' },
       'kmeans-iterations': { type: 'string' },
+      ...launchFlagOptions,
     },
   });
   if (!values.corpus || !values.out) throw new UsageError(usage);
@@ -154,7 +166,8 @@ async function train(args: string[]): Promise<number> {
     throw new UsageError(`--preset: one of ${Object.keys(codecPresets).join(', ')}`);
   const d = defaultCodecTrainOptions;
   const preset = values.preset as CodecPreset;
-  const steps = await trainCodec({
+  const plan = parseLaunchFlags(values);
+  const options: CodecTrainOptions = {
     ...d,
     corpusDir: values.corpus,
     outDir: values.out,
@@ -191,8 +204,15 @@ async function train(args: string[]): Promise<number> {
       whole,
     ),
     provenance: { command: `v2meow codec train ${args.join(' ')}`, gitCommit: process.env.V2MEOW_GIT_COMMIT },
-  });
-  process.stderr.write(`training stopped at step ${steps}\n`);
+  };
+  const processes = placementFromEnv()?.worldSize ?? plan.nproc * plan.nnodes;
+  if (options.batchSize % processes !== 0)
+    throw new UsageError(`--batch ${options.batchSize} does not split evenly over ${processes} processes`);
+  const launch = await launchOrJoin(plan);
+  if (launch.kind === 'launched') return launch.exitCode;
+  const { parallel } = launch;
+  const steps = await trainCodec({ ...options, parallel }).finally(() => parallel.destroy());
+  if (parallel.isMain) process.stderr.write(`training stopped at step ${steps}\n`);
   return 0;
 }
 
