@@ -13,6 +13,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef V2M_HAS_NCCL
+#include <c10/cuda/CUDAFunctions.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -63,6 +64,30 @@ static std::string ErrorText(const std::exception& e) {
   return e.what();
 }
 
+// The collectives of a backend's process group. libtorch 1.13 derives ProcessGroupGloo/NCCL from ProcessGroup,
+// 2.x from Backend, with the same collective calls: the template compiles against either.
+struct Comm {
+  virtual ~Comm() = default;
+  virtual c10::intrusive_ptr<c10d::Work> AllReduce(std::vector<at::Tensor>& t) = 0;
+  virtual c10::intrusive_ptr<c10d::Work> Broadcast(std::vector<at::Tensor>& t, int64_t root) = 0;
+  virtual c10::intrusive_ptr<c10d::Work> Barrier() = 0;
+};
+
+template <class PG>
+struct CommOf : Comm {
+  explicit CommOf(c10::intrusive_ptr<PG> pg) : pg(std::move(pg)) {}
+  c10::intrusive_ptr<c10d::Work> AllReduce(std::vector<at::Tensor>& t) override {
+    return pg->allreduce(t, c10d::AllreduceOptions{});
+  }
+  c10::intrusive_ptr<c10d::Work> Broadcast(std::vector<at::Tensor>& t, int64_t root) override {
+    c10d::BroadcastOptions o;
+    o.rootRank = root;
+    return pg->broadcast(t, o);
+  }
+  c10::intrusive_ptr<c10d::Work> Barrier() override { return pg->barrier(c10d::BarrierOptions{}); }
+  c10::intrusive_ptr<PG> pg;
+};
+
 // What the heartbeat thread shares with its group (kept alive by the thread, which may outlive a failed group).
 struct Beat {
   std::mutex mutex;
@@ -79,7 +104,7 @@ struct Group {
   int rank = 0, size = 1;
   Ms timeout{30000};
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  std::unique_ptr<Comm> pg;
   std::atomic<bool> broken{false};
   std::shared_ptr<Beat> beat = std::make_shared<Beat>();
   std::atomic<int64_t>& collectives = beat->collectives;
@@ -215,7 +240,7 @@ struct Group {
       else heartbeat.join();
     }
     if (broken.load()) {
-      new c10::intrusive_ptr<c10d::ProcessGroup>(std::move(pg));  // deliberately leaked
+      pg.release();  // deliberately leaked
       new c10::intrusive_ptr<c10d::TCPStore>(std::move(store));
       return;
     }
@@ -246,7 +271,8 @@ static std::string Whoami() {
 
 // The rendezvous: connect to (rank 0: serve) the store, claim the rank, check that every rank agrees on the
 // world size and backend, wait until all have joined, then build the backend's process group.
-static GroupRef Init(const std::string& backend, int rank, int size, const std::string& host, int port, Ms timeout) {
+static GroupRef Init(const std::string& backend, int rank, int size, const std::string& host, int port, Ms timeout,
+                     int localRank) {
   auto g = std::make_shared<Group>();
   g->backend = backend;
   g->host = host;
@@ -317,12 +343,16 @@ static GroupRef Init(const std::string& backend, int rank, int size, const std::
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       }
       options->threads = 2;
-      g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, size, options);
+      g->pg = std::make_unique<CommOf<c10d::ProcessGroupGloo>>(
+          c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, size, options));
     } else if (backend == "nccl") {
 #ifdef V2M_HAS_NCCL
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
-      g->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, options);
+      if (localRank >= 0 && c10::cuda::device_count() > 0)
+        c10::cuda::set_device(static_cast<c10::DeviceIndex>(localRank % c10::cuda::device_count()));
+      g->pg = std::make_unique<CommOf<c10d::ProcessGroupNCCL>>(
+          c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, options));
 #else
       throw DistError("BAD_ARGUMENT", "backend 'nccl' needs an addon built against a CUDA libtorch with NCCL");
 #endif
@@ -397,14 +427,16 @@ static Napi::Value Dispatch(const Napi::CallbackInfo& info, bool async, std::fun
   return promise;
 }
 
-// distInit(backend, rank, worldSize, host, port, timeoutMs) -> Promise<group>
+// distInit(backend, rank, worldSize, host, port, timeoutMs, localRank) -> Promise<group>. NCCL uses GPU
+// localRank (modulo the GPUs present) as this process's CUDA device.
 V2M_FN(distInit) {
   std::string backend = S(info, 0), host = S(info, 3);
   int rank = static_cast<int>(I(info, 1)), size = static_cast<int>(I(info, 2)), port = static_cast<int>(I(info, 4));
   Ms timeout(I(info, 5));
+  int localRank = static_cast<int>(OI(info, 6).value_or(-1));
   auto result = std::make_shared<GroupRef>();
   auto* worker = new Job(
-      info.Env(), [=] { *result = Init(backend, rank, size, host, port, timeout); },
+      info.Env(), [=] { *result = Init(backend, rank, size, host, port, timeout, localRank); },
       [result](Napi::Env env) -> Napi::Value {
         return Napi::External<GroupRef>::New(env, new GroupRef(*result), [](Napi::Env, GroupRef* ref) {
           if (*ref) (*ref)->Destroy();
@@ -430,7 +462,7 @@ V2M_FN(distAllReduce) {
       std::vector<c10::intrusive_ptr<c10d::Work>> works;
       for (auto t : tensors) {
         std::vector<at::Tensor> one{t};
-        works.push_back(g->pg->allreduce(one, c10d::AllreduceOptions{}));
+        works.push_back(g->pg->AllReduce(one));
       }
       return works;
     });
@@ -455,11 +487,9 @@ V2M_FN(distBroadcast) {
   return Dispatch(info, B(info, 3, true), [g, tensors, root] {
     g->Run("broadcast", [&] {
       std::vector<c10::intrusive_ptr<c10d::Work>> works;
-      c10d::BroadcastOptions o;
-      o.rootRank = root;
       for (auto t : tensors) {
         std::vector<at::Tensor> one{t};
-        works.push_back(g->pg->broadcast(one, o));
+        works.push_back(g->pg->Broadcast(one, root));
       }
       return works;
     });
@@ -470,7 +500,7 @@ V2M_FN(distBroadcast) {
 V2M_FN(distBarrier) {
   GroupRef g = Ref(info, 0);
   return Dispatch(info, B(info, 1, true), [g] {
-    g->Run("barrier", [&] { return std::vector<c10::intrusive_ptr<c10d::Work>>{g->pg->barrier()}; });
+    g->Run("barrier", [&] { return std::vector<c10::intrusive_ptr<c10d::Work>>{g->pg->Barrier()}; });
   });
 }
 

@@ -28,6 +28,8 @@ export interface ProcessGroupOptions {
    * alive but stuck makes a collective wait this long.
    */
   readonly timeoutMs?: number;
+  /** Rank on this machine; with NCCL it picks the GPU (LOCAL_RANK modulo the GPUs present). */
+  readonly localRank?: number;
 }
 
 /** Backends this build of the addon can use. */
@@ -90,6 +92,7 @@ export class ProcessGroup {
         options.masterAddr,
         options.masterPort,
         timeoutMs,
+        options.localRank ?? options.rank,
       );
       return new ProcessGroup(group, options.rank, options.worldSize, options.backend);
     } catch (err) {

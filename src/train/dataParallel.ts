@@ -133,6 +133,8 @@ export interface ParallelContext {
 /** The calls a trainer makes; with one process they do nothing. */
 export class DataParallel implements ParallelContext {
   readonly isMain: boolean;
+  /** Where the small bookkeeping tensors go: NCCL reduces CUDA tensors only. */
+  readonly #device: 'cpu' | 'cuda';
   /** Bytes all-reduced by the last averageGradients call (for benches and logs). */
   lastReducedBytes = 0;
 
@@ -143,6 +145,7 @@ export class DataParallel implements ParallelContext {
     readonly group: ProcessGroup | null,
   ) {
     this.isMain = rank === 0;
+    this.#device = group?.backend === 'nccl' ? 'cuda' : 'cpu';
   }
 
   /** A run of one process: every call is a no-op. */
@@ -192,7 +195,11 @@ export class DataParallel implements ParallelContext {
   async averageGradients(params: readonly Tensor[], bucketBytes = defaultBucketBytes): Promise<void> {
     this.lastReducedBytes = 0;
     if (!this.group) return;
-    const present = tensor(Float64Array.from(params, (p) => (tidy(() => p.grad !== null) ? 1 : 0))).keep();
+    const present = tensor(
+      Float64Array.from(params, (p) => (tidy(() => p.grad !== null) ? 1 : 0)),
+      undefined,
+      { device: this.#device },
+    ).keep();
     let counts: number[];
     try {
       await this.group.allReduce([present], 'sum');
@@ -208,7 +215,9 @@ export class DataParallel implements ParallelContext {
       const flat = tidy(() =>
         cat(
           bucket.map((i) =>
-            (used[i]!.grad ?? zeros(used[i]!.shape, { dtype: used[i]!.dtype })).reshape([-1]),
+            (used[i]!.grad ?? zeros(used[i]!.shape, { dtype: used[i]!.dtype, device: this.#device })).reshape(
+              [-1],
+            ),
           ),
         ),
       ).keep();
@@ -260,7 +269,7 @@ export class DataParallel implements ParallelContext {
   /** Sums (or averages) plain numbers over the ranks, e.g. a loss to log or a step count to agree on. */
   async reduceNumbers(values: readonly number[], op: 'sum' | 'mean' = 'sum'): Promise<number[]> {
     if (!this.group) return [...values];
-    const t = tensor(Float64Array.from(values)).keep();
+    const t = tensor(Float64Array.from(values), undefined, { device: this.#device }).keep();
     try {
       await this.group.allReduce([t], op);
       return t.toArray();
@@ -272,7 +281,7 @@ export class DataParallel implements ParallelContext {
   /** Rank 0's values of plain numbers (a step count, a best score) on every rank. */
   async broadcastNumbers(values: readonly number[]): Promise<number[]> {
     if (!this.group) return [...values];
-    const t = tensor(Float64Array.from(values)).keep();
+    const t = tensor(Float64Array.from(values), undefined, { device: this.#device }).keep();
     try {
       await this.group.broadcast([t], 0);
       return t.toArray();
@@ -306,7 +315,7 @@ export class DataParallel implements ParallelContext {
         hash = (Math.imul(hash ^ c.charCodeAt(0), 16777619) >>> 0) % 2 ** 31;
     }
     const mine = [tensors.length, tensors.reduce((n, t) => n + t.numel, 0), hash];
-    const main = tensor(Float64Array.from(mine)).keep();
+    const main = tensor(Float64Array.from(mine), undefined, { device: this.#device }).keep();
     let reference: number[];
     try {
       await this.group!.broadcast([main], 0);

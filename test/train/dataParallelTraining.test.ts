@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadSafetensors } from '../../src/torch/index.js';
 import { freePort } from '../../src/train/launch.js';
+import { slow } from '../helpers.js';
 import type { WorkerConfig } from './dataParallelWorker.js';
 
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'dataParallelWorker.js');
@@ -113,31 +114,35 @@ describe('data-parallel training across processes', () => {
     assert.ok(moved > 0.1, `parameters moved by ${moved} at most`);
   });
 
-  test('killing rank 1: rank 0 exits non-zero naming rank 1; the checkpoint is intact; 1 process resumes', async () => {
-    const run = config('killed', { stepDelayMs: 300 });
-    const [rank0, rank1] = await startGroup(run, 2);
-    const checkpoint = join(run.outDir, 'checkpoint.safetensors');
-    const deadline = Date.now() + 45_000;
-    while (!existsSync(checkpoint) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(existsSync(checkpoint), 'rank 0 wrote a checkpoint');
-    rank1!.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    const survivor = await rank0!.exit;
-    assert.notEqual(survivor.code, 0, survivor.stderr);
-    assert.match(survivor.stderr, /rank 1 lost/);
-    assert.ok(Date.now() - killedAt < run.timeoutMs, 'exited within the timeout');
-    const saved = loadSafetensors(checkpoint);
-    const step = Number(saved.metadata.step);
-    for (const t of saved.tensors.values()) t.dispose();
-    assert.ok(step >= 5 && step < 20 && step % 5 === 0, `checkpoint at step ${step}`);
-    assert.ok(!existsSync(join(run.outDir, 'params.json')));
+  test(
+    'killing rank 1: rank 0 exits non-zero naming rank 1; the checkpoint is intact; 1 process resumes',
+    slow,
+    async () => {
+      const run = config('killed', { stepDelayMs: 300 });
+      const [rank0, rank1] = await startGroup(run, 2);
+      const checkpoint = join(run.outDir, 'checkpoint.safetensors');
+      const deadline = Date.now() + 45_000;
+      while (!existsSync(checkpoint) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(existsSync(checkpoint), 'rank 0 wrote a checkpoint');
+      rank1!.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      const survivor = await rank0!.exit;
+      assert.notEqual(survivor.code, 0, survivor.stderr);
+      assert.match(survivor.stderr, /rank 1 lost/);
+      assert.ok(Date.now() - killedAt < run.timeoutMs, 'exited within the timeout');
+      const saved = loadSafetensors(checkpoint);
+      const step = Number(saved.metadata.step);
+      for (const t of saved.tensors.values()) t.dispose();
+      assert.ok(step >= 5 && step < 20 && step % 5 === 0, `checkpoint at step ${step}`);
+      assert.ok(!existsSync(join(run.outDir, 'params.json')));
 
-    // resume with one process: it continues from the checkpoint to the uninterrupted run's parameters
-    const resumed = await start(run, {}).exit;
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const reference = config('reference');
-    assert.equal((await start(reference, {}).exit).code, 0);
-    const difference = maxDifference(params(run.outDir).values, params(reference.outDir).values);
-    assert.ok(difference < 1e-5, `max |difference| ${difference}`);
-  });
+      // resume with one process: it continues from the checkpoint to the uninterrupted run's parameters
+      const resumed = await start(run, {}).exit;
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const reference = config('reference');
+      assert.equal((await start(reference, {}).exit).code, 0);
+      const difference = maxDifference(params(run.outDir).values, params(reference.outDir).values);
+      assert.ok(difference < 1e-5, `max |difference| ${difference}`);
+    },
+  );
 });
