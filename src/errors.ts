@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'EMPTY_CORPUS'
   | 'EMPTY_FOLDER'
   | 'UNMATCHED_FILES'
-  | 'FEATURIZE_FAILED';
+  | 'FEATURIZE_FAILED'
+  | 'MASTER_UNREACHABLE' // data-parallel training: the rendezvous store at MASTER_ADDR:MASTER_PORT
+  | 'PEER_LOST'; // data-parallel training: a rank died, hung, or never joined
 
 export class V2meowError extends Error {
   override name = 'V2meowError';

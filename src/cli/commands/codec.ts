@@ -6,7 +6,8 @@ import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
 import { exportCodec } from '../../train/codecExport.js';
-import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { type CodecTrainOptions, defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { launchFlagOptions, launchHelp, launchUsage, runLaunched } from '../../train/launch.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -22,6 +23,7 @@ const usage = `usage:
                      [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
                      [--kmeans-segments 3000] [--kmeans-iterations 12] [--checkpoint-minutes 4]
                      [--validate-every 100] [--no-validate-yamnet]
+                     ${launchUsage}
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
@@ -36,7 +38,7 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
         frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1; --warmup ramps the lr. The
         defaults are the recipe of the committed codec (docs/codec.md). Validation (--validate-every) logs
         mel-L1 at 4, 8 and 12 levels and, unless --no-validate-yamnet, YAMNet cosine at 12 levels; the
-        best validation mel-L1 is kept as best.safetensors.
+        best validation mel-L1 is kept as best.safetensors. ${launchHelp}
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 const whole = { integer: true, min: 0 };
@@ -147,6 +149,7 @@ async function train(args: string[]): Promise<number> {
       'no-validate-yamnet': { type: 'boolean', default: false },
       'kmeans-segments': { type: 'string' },
       'kmeans-iterations': { type: 'string' },
+      ...launchFlagOptions,
     },
   });
   if (!values.corpus || !values.out) throw new UsageError(usage);
@@ -154,7 +157,7 @@ async function train(args: string[]): Promise<number> {
     throw new UsageError(`--preset: one of ${Object.keys(codecPresets).join(', ')}`);
   const d = defaultCodecTrainOptions;
   const preset = values.preset as CodecPreset;
-  const steps = await trainCodec({
+  const options: CodecTrainOptions = {
     ...d,
     corpusDir: values.corpus,
     outDir: values.out,
@@ -191,9 +194,12 @@ async function train(args: string[]): Promise<number> {
       whole,
     ),
     provenance: { command: `v2meow codec train ${args.join(' ')}` },
+  };
+  return runLaunched(values, options.batchSize, async (parallel) => {
+    const steps = await trainCodec({ ...options, parallel });
+    if (parallel.isMain) process.stderr.write(`training stopped at step ${steps}\n`);
+    return 0;
   });
-  process.stderr.write(`training stopped at step ${steps}\n`);
-  return 0;
 }
 
 async function exportWeights(args: string[]): Promise<number> {
