@@ -273,7 +273,9 @@ export async function runLaunched(
   const launch = await launchOrJoin(plan);
   if (launch.kind === 'launched') return launch.exitCode;
   try {
-    return await train(launch.parallel);
+    const code = await train(launch.parallel);
+    await launch.parallel.barrier(); // rank 0's last checkpoint is written before any rank leaves
+    return code;
   } finally {
     launch.parallel.destroy();
   }
