@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Sets up v2meow on Debian 12: system packages (libtorch, OpenMP OpenBLAS, ffmpeg, fonts, Chromium for the
-# listening-study browser test, build tools), npm packages from the lock file, the native addon and the
-# TypeScript build. Safe to rerun. Fails loudly at the first failing step.
+# Sets up v2meow on Debian 12: system packages (libtorch, Gloo's headers for data-parallel training on c10d,
+# OpenMP OpenBLAS, ffmpeg, fonts, Chromium for the listening-study browser test, build tools), npm packages
+# from the lock file, the native addon and the TypeScript build. Safe to rerun. Fails loudly at the first failing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libtorch-dev libopenblas0-openmp ffmpeg fonts-dejavu-core chromium build-essential python3 make g++)
+PACKAGES=(libtorch-dev libgloo-dev libopenblas0-openmp ffmpeg fonts-dejavu-core chromium build-essential python3 make g++)
 missing=()
 for package in "${PACKAGES[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if ((${#missing[@]})); then

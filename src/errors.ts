@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'UNMATCHED_FILES'
   | 'FEATURIZE_FAILED'
   /** A limit on what one client (or all together) may hold was reached; try again later (HTTP 429). */
-  | 'BUSY';
+  | 'BUSY'
+  | 'MASTER_UNREACHABLE' // data-parallel training: the rendezvous store at MASTER_ADDR:MASTER_PORT
+  | 'PEER_LOST'; // data-parallel training: a rank died, hung, or never joined
 
 export class V2meowError extends Error {
   override name = 'V2meowError';

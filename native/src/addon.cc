@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterNN(env, exports);
   RegisterOptim(env, exports);
   RegisterFused(env, exports);
+  RegisterDistributed(env, exports);
   RegisterAllocator(env, exports);
   return exports;
 }

@@ -266,6 +266,11 @@ V2M_FN(grad) {
   if (!g.defined()) return info.Env().Null();
   return W(info.Env(), g);
 }
+// setGrad(t, g): makes g (same shape and dtype) t's gradient, as `p.grad = g` in PyTorch.
+V2M_FN(setGrad) {
+  T(info, 0).mutable_grad() = T(info, 1);
+  return info.Env().Undefined();
+}
 V2M_FN(clearGrad) {
   T(info, 0).mutable_grad().reset();
   return info.Env().Undefined();
@@ -316,6 +321,7 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   V2M_EXPORT(exports, requiresGrad);
   V2M_EXPORT(exports, backward);
   V2M_EXPORT(exports, grad);
+  V2M_EXPORT(exports, setGrad);
   V2M_EXPORT(exports, clearGrad);
   V2M_EXPORT(exports, setGradEnabled);
   V2M_EXPORT(exports, isGradEnabled);

@@ -123,6 +123,10 @@ export class Tensor implements Tracked {
     const g = native.grad(this.handle);
     return g === null ? null : wrap(g);
   }
+  /** Makes `value` (same shape and dtype) this leaf's gradient (data-parallel averaging sets missing ones). */
+  setGrad(value: Tensor): void {
+    native.setGrad(this.handle, value.handle);
+  }
   clearGrad(): void {
     native.clearGrad(this.handle);
   }

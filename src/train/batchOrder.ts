@@ -1,10 +1,12 @@
 // Which training items each step reads, as a pure function of (seed, step, rank): epochs are seeded
 // permutations of the items laid end to end, step k of the whole run takes the next batchSize x worldSize
-// rows of that stream, and rank r takes its own batchSize of them (data-parallel shards that never overlap
-// within an epoch). Being random-access, the order needs no saved state beyond the number of batches drawn,
+// rows of that stream, and rank r takes rows r, r+W, r+2W, ... of them (dataParallel.ts's shardItems:
+// shards that never overlap within an epoch, and global batches that do not depend on the number of ranks,
+// so a run resumes with another process count on the same batches). Being random-access, the order needs no saved state beyond the number of batches drawn,
 // so a resumed run (src/train/loop.ts) continues the data order exactly. Each row also gets its own seed
 // (for a random crop), a function of its place in the stream.
-import { createRandom, mixSeed, type RandomSource, shuffleInPlace } from '../util/random.js';
+import { createRandom, mixSeed, type RandomSource } from '../util/random.js';
+import { shardItems } from './dataParallel.js';
 import type { BatchSource, DataShard } from './loop.js';
 
 /** Rows of one batch of one rank. */
@@ -18,11 +20,9 @@ export interface BatchRows {
 }
 
 export class EpochOrder {
-  private readonly permutations = new Map<number, Int32Array>();
-
   /**
    * @param numItems items in the training set (> 0)
-   * @param batchSize rows per batch per rank
+   * @param batchSize rows per batch per rank (the global batch is batchSize x worldSize)
    * @param shard this process's rank and the number of ranks, and the run's seed
    * @param label separates orders of different data under one seed
    */
@@ -36,31 +36,23 @@ export class EpochOrder {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`EpochOrder: batch ${batchSize}`);
   }
 
-  private permutation(epoch: number): Int32Array {
-    let order = this.permutations.get(epoch);
-    if (!order) {
-      const items = Array.from({ length: this.numItems }, (_, i) => i);
-      shuffleInPlace(items, createRandom(mixSeed(this.shard.seed, `${this.label}:epoch:${epoch}`)));
-      order = Int32Array.from(items);
-      // a batch spans at most two epochs (more when batches outnumber items): keep the recent few
-      for (const old of this.permutations.keys()) if (old < epoch - 2) this.permutations.delete(old);
-      this.permutations.set(epoch, order);
-    }
-    return order;
-  }
-
-  /** Rows of batch `index` (0-based: the batch of step index + 1) for this rank. */
+  /** Rows of batch `index` (0-based: the batch of step index + 1) for this rank (shardItems). */
   batch(index: number): BatchRows {
-    const { rank, worldSize } = this.shard;
-    const first = (index * worldSize + rank) * this.batchSize;
-    const items: number[] = [];
-    const rowRandom: RandomSource[] = [];
-    for (let row = first; row < first + this.batchSize; row++) {
-      const epoch = Math.floor(row / this.numItems);
-      items.push(this.permutation(epoch)[row % this.numItems]!);
-      rowRandom.push(createRandom(mixSeed(this.shard.seed, `${this.label}:row:${row}`)));
-    }
-    return { items, rowRandom, epoch: Math.floor(first / this.numItems) };
+    const { rank, worldSize, seed } = this.shard;
+    const rows = shardItems({
+      numItems: this.numItems,
+      seed,
+      step: index,
+      globalBatchSize: this.batchSize * worldSize,
+      rank,
+      worldSize,
+      label: this.label,
+    });
+    return {
+      items: rows.map((r) => r.item),
+      rowRandom: rows.map((r) => createRandom(mixSeed(seed, `${this.label}:row:${r.position}`))),
+      epoch: rows[0]!.epoch,
+    };
   }
 }
 

@@ -3,7 +3,8 @@
 // losses, a small commitment loss, a MusiCNN frame-feature distance, EMA codebooks with dead-code restarts
 // and quantizer dropout, at a low learning rate after a warmup (the defaults are the recipe of the committed
 // codec: docs/codec.md). The loop brings checkpoints, resume, signals, log.jsonl, the loss plot and the best
-// validation model kept apart (docs/training.md).
+// validation model kept apart (docs/training.md), and data parallelism over processes (docs/distributed.md):
+// --batch is the global batch, each rank takes its share, and the EMA codebooks are averaged each step.
 import { melL1, multiScaleStftLoss, yamnetMelL1 } from '../codec/losses.js';
 import { meanEmbeddingCosine } from '../codec/metrics.js';
 import {
@@ -21,6 +22,7 @@ import { randomInt } from '../util/random.js';
 import { EpochOrder, indexedBatches } from './batchOrder.js';
 import { initFromLyra, initQuantizerByKMeans } from './codecInit.js';
 import { type CodecLogRecord, codecLossSeries } from './codecLog.js';
+import { localBatchSize } from './dataParallel.js';
 import {
   type BatchSource,
   type DataParallel,
@@ -46,6 +48,7 @@ export interface CodecTrainOptions {
   readonly fromLyra: boolean;
   /** Start from this codec file's weights (no k-means, no Lyra) instead; a checkpoint in outDir wins. */
   readonly initFrom?: string;
+  /** Rows per step over all ranks together (each of W ranks trains on batchSize / W). */
   readonly batchSize: number;
   /** Seconds per training crop. */
   readonly cropSeconds: number;
@@ -174,6 +177,7 @@ export function validateCodec(
 /** A training batch: crops [batchSize, numSamples] of corpus segments. */
 export interface CodecBatch {
   readonly samples: Float32Array;
+  /** Rows per step over all ranks together (each of W ranks trains on batchSize / W). */
   readonly batchSize: number;
   readonly numSamples: number;
 }
@@ -213,7 +217,9 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
         log(`starting from the weights of ${start.path}`);
       } else this.codecModel = createCodec(o.preset);
       const codec = this.codecModel;
-      this.yamnet = o.validateYamnet ? await Yamnet.fromPretrained() : null;
+      // A replica (a non-main rank) gets rank 0's weights by broadcast and never validates.
+      const replica = start.from === 'fresh' && start.replica === true;
+      this.yamnet = o.validateYamnet && !replica ? await Yamnet.fromPretrained() : null;
       if (this.yamnet && this.yamnet.config.sampleRateHz !== codec.sampleRateHz) {
         for (const t of started.extraTensors?.values() ?? []) t.dispose();
         throw new V2meowError(
@@ -223,7 +229,7 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
           o.outDir,
         );
       }
-      if (start.from === 'fresh') {
+      if (start.from === 'fresh' && !replica) {
         if (o.fromLyra) {
           initFromLyra(codec);
           log("encoder and decoder start from Lyra v2's weights");
@@ -242,7 +248,7 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
       codec.train();
       this.musicnnLoss =
         o.musicnnWeight > 0 ? await MusicnnFeatureLoss.create(o.preset === 'debug' ? 'debug' : 'mtt') : null;
-      this.validation = validationSet(corpus, o.validationSegments);
+      this.validation = replica ? [] : validationSet(corpus, o.validationSegments);
       const yamnet = this.yamnet;
       this.yamnetReference = yamnet
         ? { yamnet, embeddings: this.validation.map((clip) => yamnet.run(clip).embeddings) }
@@ -258,6 +264,14 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
     return this.codec.parameters();
   }
 
+  /** The quantizer's EMA codebook statistics (and any other buffer). */
+  buffers(): Tensor[] {
+    return this.codec.namedBuffers().map(([, b]) => b);
+  }
+
+  /** The EMA codebooks learn from each rank's batch: the loop averages them over the ranks. */
+  readonly stepUpdatesBuffers = true;
+
   /** Random crops of the train split's segments, each epoch a seeded permutation (batchOrder.ts). */
   batches(shard: DataShard, resume: { step: number; state: unknown }): BatchSource<CodecBatch> {
     const corpus = this.corpus!;
@@ -272,7 +286,8 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
           `${corpus.segmentSamples / corpus.sampleRateHz} s`,
         this.options.corpusDir,
       );
-    const order = new EpochOrder(segments.length, this.options.batchSize, shard, 'codec:train');
+    const rowsPerRank = localBatchSize(this.options.batchSize, shard.worldSize);
+    const order = new EpochOrder(segments.length, rowsPerRank, shard, 'codec:train');
     return indexedBatches(
       (index) => {
         const rows = order.batch(index);
@@ -292,9 +307,10 @@ export class CodecTrainingTask implements TrainingTask<CodecBatch> {
     const o = this.options;
     const codec = this.codec;
     const decoderOnly = context.step < o.decoderOnlySteps;
+    // Quantizer dropout: one level count per step, the same on every rank.
     const numLevels =
-      context.random() < o.levelDropout
-        ? 1 + Math.floor(context.random() * codec.numCodebooks)
+      context.sharedRandom() < o.levelDropout
+        ? 1 + Math.floor(context.sharedRandom() * codec.numCodebooks)
         : codec.numCodebooks;
     const wave = tensor(batch.samples, [batch.batchSize, batch.numSamples]);
     const latents = decoderOnly ? noGrad(() => codec.latents(wave)) : codec.latents(wave);

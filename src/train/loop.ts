@@ -7,7 +7,8 @@
 // (trainLog.ts), a loss plot redrawn at each checkpoint, and a progress line.
 // Randomness is a function of (seed, rank, step): before each step libtorch's generator is reseeded and the
 // task gets its own seeded RandomSource, so a resumed run takes exactly the steps an uninterrupted one would.
-// Data parallelism plugs in through `DataParallel` (torchrun-style ranks; only rank 0 writes files).
+// Data parallelism plugs in through `DataParallel` (dataParallel.ts on c10d, torchrun-style ranks): rank 0's
+// state is broadcast at the start, gradients are averaged before clipping, and only rank 0 writes files.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { V2meowError } from '../errors.js';
@@ -70,9 +71,12 @@ export interface BatchSource<B> {
 }
 
 /**
- * Hook for data-parallel training (c10d): one process per rank, each with its own data shard. The loop calls
- * `syncParameters` once after the model is built or loaded, `reduceGradients` after each backward pass and
- * before clipping, and lets only the main rank validate and write checkpoints, logs and plots.
+ * Data-parallel training (c10d, torchrun-style ranks): one process per rank, each with its own shard of the
+ * global batch. Implemented by `DataParallel` in dataParallel.ts (Gloo/NCCL); `singleProcess` does nothing.
+ * The loop calls `broadcastNumbers` (rank 0's run state) and `broadcastFromMain` (parameters, buffers,
+ * optimizer moments) once at the start, `anyRank` once per step (stop), `averageGradients` after each
+ * backward pass and before clipping, `averageTensors` on the task's buffers after each step when the task's
+ * forward pass updates them, and lets only the main rank validate and write checkpoints, logs and plots.
  */
 export interface DataParallel {
   /** This process's rank, 0..worldSize-1. */
@@ -81,15 +85,16 @@ export interface DataParallel {
   readonly worldSize: number;
   /** True on the rank that validates and writes files (rank 0). */
   readonly isMain: boolean;
-  /** Makes every rank's parameters equal to the main rank's (a broadcast), once before the first step. */
-  syncParameters(params: readonly Tensor[]): void | Promise<void>;
-  /** Averages the parameters' gradients over the ranks (an all-reduce), after backward, before clipping. */
-  reduceGradients(params: readonly Tensor[]): void | Promise<void>;
-  /**
-   * Optional: whether any rank wants to stop (a signal or its time limit), so that all ranks stop after
-   * the same step. Called once per step with this rank's wish; without it each rank follows its own.
-   */
-  anyStop?(local: boolean): boolean | Promise<boolean>;
+  /** Gives every rank the main rank's values of `tensors` (same shapes on every rank), in place. */
+  broadcastFromMain(tensors: readonly Tensor[], what?: string): Promise<void>;
+  /** The main rank's `values` on every rank (every rank passes as many). */
+  broadcastNumbers(values: readonly number[]): Promise<number[]>;
+  /** Averages the parameters' gradients over the ranks (all-reduce), after backward, before clipping. */
+  averageGradients(params: readonly Tensor[]): Promise<void>;
+  /** Averages tensors in place over the ranks (buffers that each rank's forward pass updated). */
+  averageTensors(tensors: readonly Tensor[]): Promise<void>;
+  /** True on every rank when `flag` is true on any (so that all ranks stop after the same step). */
+  anyRank(flag: boolean): Promise<boolean>;
 }
 
 /** One process, no communication. */
@@ -97,9 +102,23 @@ export const singleProcess: DataParallel = Object.freeze({
   rank: 0,
   worldSize: 1,
   isMain: true,
-  syncParameters() {},
-  reduceGradients() {},
+  broadcastFromMain: async () => {},
+  broadcastNumbers: async (values: readonly number[]) => [...values],
+  averageGradients: async () => {},
+  averageTensors: async () => {},
+  anyRank: async (flag: boolean) => flag,
 });
+
+/** `value` (JSON) of the main rank on every rank, sent as character codes. */
+async function broadcastJson<T>(parallel: DataParallel, value: T): Promise<T> {
+  if (parallel.worldSize === 1) return value;
+  const text = parallel.isMain ? JSON.stringify(value) : '';
+  const [length] = await parallel.broadcastNumbers([text.length]);
+  const codes = await parallel.broadcastNumbers(
+    Array.from({ length: length! }, (_, k) => text.charCodeAt(k) || 0),
+  );
+  return JSON.parse(String.fromCharCode(...codes)) as T;
+}
 
 /** Where the model of a run comes from. */
 export type TrainingStart =
@@ -107,8 +126,12 @@ export type TrainingStart =
   | { readonly from: 'checkpoint'; readonly path: string }
   /** A fresh run starting from these weights (--init FILE); no optimizer state. */
   | { readonly from: 'init'; readonly path: string }
-  /** A fresh run from the task's own initialisation. */
-  | { readonly from: 'fresh' };
+  /**
+   * A fresh run from the task's own initialisation. `replica` is true on the non-main ranks of a
+   * data-parallel run: the weights are overwritten by rank 0's (a broadcast), so a task may skip costly
+   * initialisation (k-means, pretrained weights, validation data) and build the model's structure only.
+   */
+  | { readonly from: 'fresh'; readonly replica?: boolean };
 
 /** What `TrainingTask.start` hands back. */
 export interface StartedTask {
@@ -124,6 +147,11 @@ export interface StepContext {
   readonly step: number;
   /** Seeded by (seed, rank, step): use it, not Math.random, for choices such as dropout of levels. */
   readonly random: RandomSource;
+  /**
+   * Seeded by (seed, step) only: the same on every rank, for choices that all ranks must share within a
+   * step (e.g. the codec's number of quantizer levels), so that W ranks x B/W rows train like 1 x B.
+   */
+  readonly sharedRandom: RandomSource;
   /** Learning rate of this step's update. */
   readonly learningRate: number;
   readonly rank: number;
@@ -158,7 +186,18 @@ export interface TrainingTask<B> {
   start(start: TrainingStart, log: (message: string) => void): StartedTask | Promise<StartedTask>;
   /** The trainable parameters, always in the same order (optimizer state is stored by position). */
   parameters(): Tensor[] | ParamGroup[];
-  /** This rank's batches; `resume.state` is the saved BatchSource.state() (undefined for a fresh run). */
+  /**
+   * Buffers that are part of the model's state but not trained by the optimizer (running statistics, EMA
+   * codebooks): broadcast from rank 0 at the start of a data-parallel run.
+   */
+  buffers?(): Tensor[];
+  /** True when `step` updates `buffers()` from its batch: they are then averaged over the ranks each step. */
+  readonly stepUpdatesBuffers?: boolean;
+  /**
+   * This rank's batches; `resume.state` is the saved BatchSource.state() (undefined for a fresh run). With
+   * several ranks, each takes 1/worldSize of the global batch (batchOrder.ts's EpochOrder, on
+   * dataParallel.ts's shardItems, keeps the global batches independent of the number of ranks).
+   */
   batches(shard: DataShard, resume: { readonly step: number; readonly state: unknown }): BatchSource<B>;
   /** Forward pass and loss on one batch, in training mode. Runs inside tidy(); the loop does the update. */
   step(batch: B, context: StepContext): StepOutput;
@@ -296,20 +335,23 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Trains `task` until maxSteps, maxMinutes or a signal; resumes from outDir's checkpoint when there is one. */
 export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions): Promise<TrainingSummary> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const parallel = o.parallel ?? singleProcess;
   const isMain = parallel.isMain;
+  // Only the main rank logs, reads the checkpoint or --init weights, and writes; the others get its state.
+  const log = isMain ? (o.log ?? ((m: string) => process.stderr.write(`${m}\n`))) : () => {};
   const checkpointPath = join(o.outDir, runFiles.checkpoint);
   const logPath = join(o.outDir, runFiles.log);
   if (isMain) mkdirSync(o.outDir, { recursive: true });
-  const resuming = existsSync(checkpointPath);
-  if (!resuming && o.initFrom && !existsSync(o.initFrom))
+  const resuming = isMain && existsSync(checkpointPath);
+  if (isMain && !resuming && o.initFrom && !existsSync(o.initFrom))
     throw new V2meowError('FILE_NOT_FOUND', '--init weights do not exist', o.initFrom);
-  const start: TrainingStart = resuming
-    ? { from: 'checkpoint', path: checkpointPath }
-    : o.initFrom
-      ? { from: 'init', path: o.initFrom }
-      : { from: 'fresh' };
+  const start: TrainingStart = !isMain
+    ? { from: 'fresh', replica: true }
+    : resuming
+      ? { from: 'checkpoint', path: checkpointPath }
+      : o.initFrom
+        ? { from: 'init', path: o.initFrom }
+        : { from: 'fresh' };
   if (resuming && o.initFrom) log(`${checkpointPath} exists: resuming from it, --init ${o.initFrom} ignored`);
   manualSeed(o.seed);
   const started = await task.start(start, log);
@@ -318,13 +360,17 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
   let onSignal: ((signal: string) => void) | undefined;
   try {
     const saved = resuming ? (started.provenance ?? {}) : {};
-    const state = (saved.training ?? {}) as Partial<LoopState>;
-    let step = resuming ? Number(saved.steps ?? 0) : 0;
+    // The run's state as the main rank read it from the checkpoint, on every rank.
+    const state = await broadcastJson(parallel, {
+      ...((saved.training ?? {}) as Partial<LoopState>),
+      steps: resuming ? Number(saved.steps ?? 0) : 0,
+    });
+    let step = state.steps;
     const seed = state.seed ?? o.seed;
     if (seed !== o.seed) log(`the checkpoint's run uses seed ${seed} (not ${o.seed}): keeping its seed`);
     if (state.worldSize !== undefined && state.worldSize !== parallel.worldSize)
       log(
-        `the checkpoint was written by ${state.worldSize} ranks, now ${parallel.worldSize}: data order changes`,
+        `the checkpoint was written by ${state.worldSize} ranks, now ${parallel.worldSize} (same global batches)`,
       );
     let bestScore = Number.POSITIVE_INFINITY;
     if (resuming) {
@@ -342,7 +388,7 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
 
     const groups = task.parameters();
     const params = flatParameters(groups);
-    await parallel.syncParameters(params);
+    const buffers = task.buffers?.() ?? [];
     const adamW = new AdamW(groups, { lr: o.learningRate, ...o.adamW });
     optimizer = adamW;
     const moments = started.extraTensors ?? new Map<string, Tensor>();
@@ -353,9 +399,12 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
     } finally {
       for (const t of moments.values()) t.dispose();
     }
+    // Every rank starts from the main rank's model, buffers and optimizer moments.
+    await parallel.broadcastFromMain([...params, ...buffers, ...adamW.stateDict().values()], task.name);
+    if (!isMain) adamW.step = state.optimizerSteps ?? step;
     const schedule = learningRateSchedule(o);
     const shard: DataShard = { rank: parallel.rank, worldSize: parallel.worldSize, seed };
-    const source = task.batches(shard, { step, state: resuming ? state.dataState : undefined });
+    const source = task.batches(shard, { step, state: state.dataState });
     batches = source;
     const commit = gitCommit();
 
@@ -411,7 +460,7 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
       await nextTick();
       const timeUp = Date.now() - runStart >= o.maxMinutes * 60_000;
       const wantStop = stopSignal !== null || timeUp;
-      const stop = parallel.anyStop ? await parallel.anyStop(wantStop) : wantStop;
+      const stop = await parallel.anyRank(wantStop);
       if (step >= o.maxSteps) break;
       if (stop) {
         stopReason = stopSignal !== null || !timeUp ? 'signal' : 'maxMinutes';
@@ -422,6 +471,7 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
       const context: StepContext = {
         step,
         random: createRandom(mixSeed(seed, `task:${parallel.rank}:${step}`)),
+        sharedRandom: createRandom(mixSeed(seed, `shared:${step}`)),
         learningRate: schedule(step),
         rank: parallel.rank,
       };
@@ -435,7 +485,8 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
           metrics[name] = value instanceof Tensor ? value.item() : value;
         return { loss: out.loss.item(), metrics };
       });
-      await parallel.reduceGradients(params);
+      await parallel.averageGradients(params);
+      if (task.stepUpdatesBuffers && buffers.length > 0) await parallel.averageTensors(buffers);
       const gradNorm = clipGradNorm(params, o.maxGradNorm);
       if (Number.isFinite(gradNorm)) adamW.stepWith(context.learningRate);
       else {

@@ -206,21 +206,30 @@ describe('runTraining', () => {
     assert.equal(stepsOf(join(outDir, runFiles.checkpoint)), 4);
   });
 
-  test('the data-parallel hook: parameters synced once, gradients reduced each step, files on rank 0 only', async () => {
+  test('the data-parallel hook: rank 0 state broadcast once, gradients averaged each step, files on rank 0 only', async () => {
     assert.deepEqual([singleProcess.rank, singleProcess.worldSize, singleProcess.isMain], [0, 1, true]);
     const calls: string[] = [];
+    // A rank-1 stand-in that records the calls and broadcasts nothing (as if rank 0 held the same values).
     const rank1: DataParallel = {
       rank: 1,
       worldSize: 2,
       isMain: false,
-      syncParameters: (params) => {
-        calls.push(`sync ${params.length}`);
+      broadcastFromMain: async (tensors, what) => {
+        calls.push(`broadcast ${tensors.length} ${what}`);
       },
-      reduceGradients: (params) => {
+      broadcastNumbers: async (values) => {
+        calls.push(`numbers ${values.length}`);
+        // rank 0's run state: a fresh run ('{"steps":0}')
+        return values.length === 1 ? [11] : Array.from('{"steps":0}', (c) => c.charCodeAt(0));
+      },
+      averageGradients: async (params) => {
         assert.ok(tidy(() => params.every((p) => p.grad !== null)));
-        calls.push('reduce');
+        calls.push('average');
       },
-      anyStop: async (local) => {
+      averageTensors: async () => {
+        calls.push('buffers');
+      },
+      anyRank: async (local) => {
         calls.push(`stop? ${local}`);
         return local;
       },
@@ -229,12 +238,17 @@ describe('runTraining', () => {
     const task = new LinearTask();
     const summary = await runTraining(task, options(outDir, { maxSteps: 3, parallel: rank1 }));
     assert.equal(summary.step, 3);
+    // rank 0's state, then its model (2 parameters + 2 x 2 AdamW moments), no buffers to average (the
+    // linear task has none)
     assert.deepEqual(calls, [
-      'sync 2',
-      ...Array.from({ length: 3 }, () => ['stop? false', 'reduce']).flat(),
+      'numbers 1',
+      'numbers 11',
+      'broadcast 6 linear',
+      ...Array.from({ length: 3 }, () => ['stop? false', 'average']).flat(),
       'stop? false',
     ]);
     assert.deepEqual(task.shards, [{ rank: 1, worldSize: 2, seed: 0 }]);
+    assert.deepEqual(task.starts, [{ from: 'fresh', replica: true }], 'a replica skips initialisation');
     assert.deepEqual(task.scores, [], 'only the main rank validates');
     assert.ok(!existsSync(outDir), 'only the main rank writes');
     // rank shards: disjoint within an epoch, together every item once

@@ -9,7 +9,8 @@ import { V2meowError } from '../../errors.js';
 import { evaluateCodecs, formatCodecTable } from '../../eval/codecEval.js';
 import { assertDecodableAudio, probe } from '../../media/probe.js';
 import { exportCodec } from '../../train/codecExport.js';
-import { defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { type CodecTrainOptions, defaultCodecTrainOptions, trainCodec } from '../../train/codecTrain.js';
+import { launchFlagOptions, launchHelp, launchUsage, runLaunched } from '../../train/launch.js';
 import { withFileSync } from '../../util/fileErrors.js';
 import { checkOutputFile, checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
@@ -27,6 +28,7 @@ const usage = `usage:
                      [--commit 0.01] [--yamnet-mel 0] [--musicnn 1] [--level-dropout 0.5] [--init CODEC_FILE]
                      [--kmeans-segments 3000] [--kmeans-iterations 12] [--checkpoint-minutes 4]
                      [--validate-every 100] [--no-validate-yamnet]
+                     ${launchUsage}
 
 encode  Audio (any file ffmpeg reads) -> token file (.v2c: codec id, sample rate, frame rate, levels, frames).
 decode  Token file -> 16 kHz WAV. --levels decodes only the first K levels.
@@ -41,7 +43,7 @@ train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors,
         frame-feature distance and --yamnet-mel x YAMNet-frontend log-mel L1; --warmup ramps the lr. The
         defaults are the recipe of the committed codec (docs/codec.md). Validation (--validate-every) logs
         mel-L1 at 4, 8 and 12 levels and, unless --no-validate-yamnet, YAMNet cosine at 12 levels; the
-        best validation mel-L1 is kept as best.safetensors.
+        best validation mel-L1 is kept as best.safetensors. ${launchHelp}
 --codec defaults to the committed weights/codec/codec.safetensors.`;
 
 const whole = { integer: true, min: 0 };
@@ -167,6 +169,7 @@ async function train(args: string[]): Promise<number> {
       'no-validate-yamnet': { type: 'boolean', default: false },
       'kmeans-segments': { type: 'string' },
       'kmeans-iterations': { type: 'string' },
+      ...launchFlagOptions,
     },
   });
   if (!values.corpus || !values.out) throw new UsageError('train wants --corpus DIR and --out DIR');
@@ -175,7 +178,7 @@ async function train(args: string[]): Promise<number> {
   const d = defaultCodecTrainOptions;
   const preset = values.preset as CodecPreset;
   checkOutputFolder(values.out);
-  const steps = await trainCodec({
+  const options: CodecTrainOptions = {
     ...d,
     corpusDir: values.corpus,
     outDir: values.out,
@@ -222,9 +225,12 @@ async function train(args: string[]): Promise<number> {
       max: 1000,
     }),
     provenance: { command: `v2meow codec train ${args.join(' ')}` },
+  };
+  return runLaunched(values, options.batchSize, async (parallel) => {
+    const steps = await trainCodec({ ...options, parallel });
+    if (parallel.isMain) process.stderr.write(`training stopped at step ${steps}\n`);
+    return 0;
   });
-  process.stderr.write(`training stopped at step ${steps}\n`);
-  return 0;
 }
 
 async function exportWeights(args: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { V2meowError } from '../../errors.js';
 import { exportBundle } from '../../train/export.js';
+import { launchFlagOptions, launchHelp, launchUsage, runLaunched } from '../../train/launch.js';
 import {
   type StageName,
   stageDefaults,
@@ -22,6 +23,7 @@ const usage = `usage:
   v2meow train stage1|stage2|stage3 --data DIR --out DIR [--preset small] [--init FILE] [--batch 8]
                [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
                [--validate-every 500] [--seconds 10|3] [--seed 0]
+               ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
                --text-style DIR [--part ROLE=PATH]... [--partial] [--name NAME] [--note TEXT]
 
@@ -30,6 +32,7 @@ stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --c
         loss.png in --out. A checkpoint in --out is resumed; otherwise --init FILE gives the starting
         weights. AdamW, --warmup steps of linear warmup, then cosine decay to 10% at --max-steps; --seconds
         is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3).
+        ${launchHelp}
 export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
         source, validation figures, commit), and the training logs. Parts that do not fit together (token
@@ -68,6 +71,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
       'validate-every': { type: 'string' },
       seconds: { type: 'string' },
       seed: { type: 'string' },
+      ...launchFlagOptions,
     },
   });
   if (positionals.length > 0 || !values.data || !values.out) throw new UsageError(usage);
@@ -99,16 +103,28 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
     throw new V2meowError('FILE_NOT_FOUND', '--init: no such file', values.init);
   checkOutputFolder(values.out, '--out');
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const summary = await trainStage(
-    name,
-    { ...settings, dataDir: values.data, outDir: values.out, initFrom: values.init, log },
-    { provenance: { command: `v2meow train ${name} ${args.join(' ')}` } },
-  );
-  const best = Number.isFinite(summary.bestScore)
-    ? `, best validation ${summary.bestScore.toPrecision(5)}`
-    : '';
-  log(`${name} training stopped at step ${summary.step} (${summary.signal ?? summary.stopReason})${best}`);
-  return 0;
+  return runLaunched(values, settings.batchSize, async (parallel) => {
+    const summary = await trainStage(
+      name,
+      {
+        ...settings,
+        batchSize: settings.batchSize / parallel.worldSize, // --batch is global; the trainers take a rank's
+        dataDir: values.data!,
+        outDir: values.out!,
+        initFrom: values.init,
+        log,
+      },
+      { provenance: { command: `v2meow train ${name} ${args.join(' ')}` }, parallel },
+    );
+    const best = Number.isFinite(summary.bestScore)
+      ? `, best validation ${summary.bestScore.toPrecision(5)}`
+      : '';
+    if (parallel.isMain)
+      log(
+        `${name} training stopped at step ${summary.step} (${summary.signal ?? summary.stopReason})${best}`,
+      );
+    return 0;
+  });
 }
 
 async function exportCommand(args: string[]): Promise<number> {
