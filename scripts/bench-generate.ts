@@ -5,12 +5,22 @@
 //   2. what 3 candidates in one batch cost against 1, and classifier-free guidance (2 rows per candidate);
 //   3. the real-time factor (wall time / seconds of music) of the token chain for 10 s and 60 s, for the
 //      faithful layouts (flattened stage 2 and 3) and the fast ones (delay stage 2, masked stage 3).
-// Not included: the visual feature extraction and the codec decoder (the pipeline's other parts), so the RTF
-// is that of the three stages. BENCH_SECONDS_LONG (default 60) sets the long run; BENCH_FLAT_LONG=1 also
-// runs the flattened chain for it (otherwise its 60 s figure is 6 x its measured 10 s).
-// The last line is `rtf_10s=<x> rtf_60s=<y>` for the default (fast) layouts.
+//   4. the whole pipeline from a video (V2Meow.generate on the demo video: visual streams and rhythm curves,
+//      the three stages in the default layouts, the trained codec's decoder), per step and in all, for 10 s
+//      and 60 s of music.
+// Sections 1-3 leave out the feature extraction and the codec decoder. BENCH_SECONDS_LONG (default 60) sets
+// the long runs; BENCH_FLAT_LONG=1 also runs the flattened chain for it (otherwise its 60 s figure is 6 x its
+// measured 10 s); BENCH_VIDEO picks the video (default ../shared/media/video/big_buck_bunny_60s.mp4).
+// The last line is `rtf_10s=<x> rtf_60s=<y>`: the whole pipeline from a video (section 4).
+
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCodecPath } from '../src/codec/files.js';
+import { loadCodec } from '../src/codec/soundstream.js';
 import { semanticRateHz } from '../src/features/timeline.js';
+import { DebugSemanticTokenizer, LexiconTextStyle } from '../src/generate/debugParts.js';
+import { V2Meow } from '../src/generate/pipeline.js';
 import { type StreamInputs, sliceStreamInputs } from '../src/models/common.js';
 import { Stage1, stage1Config } from '../src/models/stage1.js';
 import { Stage2, stage2Config } from '../src/models/stage2.js';
@@ -235,4 +245,49 @@ console.log(
 console.log(
   `  CPU time / (${getNumThreads()} threads x seconds of music), what an otherwise idle machine would approach: 10 s ${fmt(runs['delay+masked']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}, ${longSeconds} s ${fmt(long.totalCpuMs / getNumThreads() / (longSeconds * 1000), 3)}; flattened 10 s ${fmt(runs['flattened+flattened']!.totalCpuMs / getNumThreads() / (shortSeconds * 1000), 3)}`,
 );
-console.log(`rtf_10s=${fmt(fast10, 3)} rtf_60s=${fmt(fastLong, 3)}`);
+console.log(`  token chain, default layouts: rtf_10s=${fmt(fast10, 3)} rtf_60s=${fmt(fastLong, 3)}`);
+for (const m of [stage1, ...Object.values(stage2), ...Object.values(stage3)]) m.dispose();
+
+console.log('\n4. whole pipeline from a video: features + stages (small, delay + masked) + codec decoder');
+const video =
+  process.env.BENCH_VIDEO ??
+  join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    '..',
+    'shared',
+    'media',
+    'video',
+    'big_buck_bunny_60s.mp4',
+  );
+const pipeline = smallPipeline();
+const rtf: number[] = [];
+for (const seconds of [shortSeconds, longSeconds]) {
+  const result = await pipeline.generate({ video, seconds, seed: 1 });
+  const t = result.timingsSec;
+  rtf.push(t.total / result.seconds);
+  console.log(
+    `  ${fmt(result.seconds)} s: ${fmt(t.total, 2)} s, RTF ${fmt(t.total / result.seconds, 3)} (features ${fmt(t.features, 1)} s, stage1 ${fmt(t.stage1, 1)} s, stage2 ${fmt(t.stage2, 1)} s, stage3 ${fmt(t.stage3, 1)} s, codec ${fmt(t.codec, 1)} s)`,
+  );
+}
+pipeline.dispose();
+console.log(`rtf_10s=${fmt(rtf[0]!, 3)} rtf_60s=${fmt(rtf[1]!, 3)}`);
+
+/** Small-preset random stages (default layouts) sized for the trained codec, reading every visual stream. */
+function smallPipeline(): V2Meow {
+  const { codec, rest } = loadCodec(defaultCodecPath());
+  for (const t of rest.values()) t.dispose();
+  const semanticTokenizer = new DebugSemanticTokenizer(1024);
+  const ids = { codecId: codec.id, semanticTokenizerId: semanticTokenizer.id };
+  manualSeed(1);
+  return V2Meow.fromParts({
+    name: 'small-random',
+    stage1: new Stage1(stage1Config('small', ids)).eval(),
+    stage2: new Stage2(stage2Config('small', ids)).eval(),
+    stage3: new Stage3(stage3Config('small', ids)).eval(),
+    codec,
+    semanticTokenizer,
+    textStyle: LexiconTextStyle.load(),
+  });
+}

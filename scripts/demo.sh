@@ -24,4 +24,11 @@ node bin/v2meow.js plot "$video" -o "$out/mel.png" --beats
 node bin/v2meow.js features "$video" --plot "$out/curves.png"
 node bin/v2meow.js codec encode "$video" -o "$out/soundtrack.v2c"
 node bin/v2meow.js codec decode "$out/soundtrack.v2c" -o "$out/soundtrack_codec.wav"
+if [ -f weights/v2meow/bundle.json ]; then
+  node bin/v2meow.js generate "$video" -t "upbeat electronic" -o "$out/generated.mp4" --plot "$out/generated_mel.png"
+else
+  echo "demo: no model bundle is shipped yet (weights/v2meow): generating with --model debug, random untrained"
+  echo "      weights, so generated.mp4's music is noise until the default model ships"
+  node bin/v2meow.js generate "$video" -t "upbeat electronic" -o "$out/generated.mp4" --plot "$out/generated_mel.png" --model debug
+fi
 echo "demo: outputs in $out/"

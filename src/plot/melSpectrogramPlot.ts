@@ -11,6 +11,10 @@ export interface MelPlotOptions {
   readonly beatsSec?: readonly number[];
   /** Downbeat times in seconds, drawn as longer ticks. */
   readonly downbeatsSec?: readonly number[];
+  /** A video's visual beats in seconds, drawn in a top row above the music's beats (V2Meow Figs. 5-6). */
+  readonly videoBeatsSec?: readonly number[];
+  /** A video's scene cuts in seconds, drawn as longer marks in the same top row. */
+  readonly cutsSec?: readonly number[];
   /** Band range and scale the spectrogram was computed with; default 0..sampleRateHz/2, Slaney. */
   readonly minHz?: number;
   readonly maxHz?: number;
@@ -67,19 +71,33 @@ export async function plotMelSpectrogram(
     }));
   drawAxes(figure, xTicks, yTicks, 'time (s)', 'frequency (Hz)');
 
-  const drawTicks = (times: readonly number[], length: number, colour: string, width: number) => {
+  // with video marks: the video's row on top (10% of the height), the music's beats below it
+  const videoRow = options.videoBeatsSec || options.cutsSec ? area.height * 0.1 : 0;
+  const drawTicks = (
+    times: readonly number[],
+    length: number,
+    colour: string,
+    width: number,
+    top = area.top + videoRow,
+  ) => {
     context.strokeStyle = colour;
     context.lineWidth = width;
     for (const time of times) {
       if (time < 0 || time > durationSec) continue;
       const x = Math.round(area.left + (time / durationSec) * area.width) + 0.5;
       context.beginPath();
-      context.moveTo(x, area.top);
-      context.lineTo(x, area.top + length);
+      context.moveTo(x, top);
+      context.lineTo(x, top + length);
       context.stroke();
     }
   };
   if (options.beatsSec) drawTicks(options.beatsSec, area.height * 0.12, '#00e5ff', 1.5);
   if (options.downbeatsSec) drawTicks(options.downbeatsSec, area.height * 0.25, '#ffffff', 2);
+  if (videoRow > 0) {
+    context.fillStyle = '#000000';
+    context.fillRect(area.left, area.top, area.width, videoRow);
+    if (options.videoBeatsSec) drawTicks(options.videoBeatsSec, videoRow * 0.6, '#ffa500', 1.5, area.top);
+    if (options.cutsSec) drawTicks(options.cutsSec, videoRow, '#ff3030', 3, area.top);
+  }
   await saveFigure(figure, path);
 }

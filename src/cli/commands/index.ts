@@ -5,6 +5,7 @@ import { corpusCommand } from './corpus.js';
 import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
 import { featuresCommand } from './features.js';
+import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   datasetCommand,
   evalCommand,
   featuresCommand,
+  generateCommand,
   inspectCommand,
   modelsCommand,
   plotCommand,

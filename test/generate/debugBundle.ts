@@ -1,0 +1,72 @@
+// A model bundle of debug parts for the tests: random debug stages, the debug codec, the loudness tokenizer and
+// the lexicon text style, with bundle.json written by writeBundleManifest. `misfit` saves a stage 3 whose
+// codebook size does not match the codec's.
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codecPresets, createCodec, saveCodec } from '../../src/codec/soundstream.js';
+import { debugTokenizerKind, textStyleKind } from '../../src/generate/bundleParts.js';
+import { debugStages } from '../../src/generate/debugParts.js';
+import { saveStage } from '../../src/models/modelFile.js';
+import { Stage3 } from '../../src/models/stage3.js';
+import {
+  type BundlePart,
+  bundleFormat,
+  bundleVersion,
+  pathBytes,
+  writeBundleManifest,
+} from '../../src/weights/bundle.js';
+import { repoRoot } from '../helpers.js';
+
+export async function writeDebugBundle(dir: string, options: { misfit?: boolean } = {}): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const preset = codecPresets.debug;
+  const tokenizerId = 'debug-loudness-64';
+  const stages = debugStages(
+    {
+      codecId: preset.id,
+      numCodebooks: preset.numCodebooks,
+      numCoarse: preset.numCoarse,
+      codebookSize: preset.codebookSize,
+      semanticTokenizerId: tokenizerId,
+      semanticVocabularySize: 64,
+    },
+    5,
+  );
+  if (options.misfit) {
+    const wrong = new Stage3({ ...stages.stage3.config, codebookSize: 32 });
+    stages.stage3.dispose();
+    stages.stage3 = wrong;
+  }
+  for (const [role, stage] of Object.entries(stages)) {
+    await saveStage(join(dir, `${role}.safetensors`), stage);
+    stage.dispose();
+  }
+  const codec = createCodec('debug');
+  saveCodec(join(dir, 'codec.safetensors'), codec, { note: 'debug' });
+  codec.dispose();
+  mkdirSync(join(dir, 'semanticTokenizer'));
+  writeFileSync(join(dir, 'semanticTokenizer', 'tokenizer.json'), '{"vocabularySize": 64}\n');
+  cpSync(join(repoRoot, 'weights', 'style'), join(dir, 'textStyle'), { recursive: true });
+  const part = (path: string, kind: string): BundlePart => ({
+    path,
+    kind,
+    id: kind,
+    bytes: pathBytes(join(dir, path)),
+  });
+  await writeBundleManifest(dir, {
+    format: bundleFormat,
+    version: bundleVersion,
+    name: options.misfit ? 'debug-misfit' : 'debug-bundle',
+    createdAt: new Date(0).toISOString(),
+    parts: {
+      stage1: part('stage1.safetensors', 'stage1'),
+      stage2: part('stage2.safetensors', 'stage2'),
+      stage3: part('stage3.safetensors', 'stage3'),
+      codec: part('codec.safetensors', 'codec'),
+      semanticTokenizer: part('semanticTokenizer', debugTokenizerKind),
+      textStyle: part('textStyle', textStyleKind),
+    },
+    provenance: { note: 'test bundle of random debug parts' },
+  });
+  return dir;
+}

@@ -1,0 +1,141 @@
+// V2Meow.generate on debug weights (src/generate/pipeline.ts): exact lengths at any duration (windows of
+// stages 1-3), one result object with every stage's tokens, seeds, candidates in one batch, guidance and
+// dropped conditions, prompt audio, bundles that fit or not, and no live-tensor growth. Text-only
+// generation keeps these fast (no video decoding); the video path is covered by cli.test.ts.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { V2meowError } from '../../src/errors.js';
+import { type GenerationResult, V2Meow } from '../../src/generate/pipeline.js';
+import { writeWav } from '../../src/media/wav.js';
+import { liveTensorCount } from '../../src/torch/index.js';
+import { writeDebugBundle } from './debugBundle.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'v2meow-generate-'));
+const sameArray = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
+
+function inRange(result: GenerationResult, semanticVocabulary: number, codebook: number): void {
+  for (const c of result.candidates) {
+    for (const v of c.semantic.data) assert.ok(v >= 0 && v < semanticVocabulary);
+    for (const v of [...c.coarse.data, ...c.fine.data]) assert.ok(v >= 0 && v < codebook);
+    for (const v of c.waveform) assert.ok(Number.isFinite(v));
+  }
+}
+
+describe('V2Meow pipeline (debug weights)', () => {
+  const model = V2Meow.debug();
+  after(() => model.dispose());
+
+  test('text only: exact length, every stage tokens, windows past 10 s, style of the text', async () => {
+    const seconds = 12.37; // 310 semantic tokens: two stage-1 and stage-2 windows, nine stage-3 windows
+    const result = await model.generate({ text: 'calm piano xyzzy', seconds, seed: 1 });
+    assert.equal(result.candidates.length, 1);
+    const c = result.candidates[0]!;
+    assert.equal(c.waveform.length, Math.round(seconds * 16000));
+    assert.deepEqual(c.semantic.shape, [310]);
+    assert.deepEqual(c.coarse.shape, [2, 620]);
+    assert.deepEqual(c.fine.shape, [2, 620]);
+    inRange(result, 64, 64);
+    assert.equal(result.video, null);
+    assert.equal(result.text?.vector.length, 100);
+    assert.equal(result.text?.tags.length, 5);
+    assert.deepEqual(result.text?.unknownWords, ['xyzzy']);
+    for (const step of ['features', 'stage1', 'stage2', 'stage3', 'codec', 'total'] as const)
+      assert.ok(result.timingsSec[step] >= 0, step);
+  });
+
+  test('seeds: the same seed gives the same music, another seed and each candidate other music', async () => {
+    const a = await model.generate({ text: 'rock', seconds: 1, seed: 3, candidates: 2 });
+    const b = await model.generate({ text: 'rock', seconds: 1, seed: 3 });
+    const c = await model.generate({ text: 'rock', seconds: 1, seed: 4 });
+    assert.ok(sameArray(a.candidates[0]!.semantic.data, b.candidates[0]!.semantic.data));
+    assert.ok(sameArray(a.candidates[0]!.waveform, b.candidates[0]!.waveform));
+    assert.ok(!sameArray(a.candidates[0]!.semantic.data, a.candidates[1]!.semantic.data));
+    assert.ok(!sameArray(a.candidates[0]!.semantic.data, c.candidates[0]!.semantic.data));
+  });
+
+  test('guidance rows and dropped conditions run; progress reaches every stage total', async () => {
+    const seen = new Map<string, number>();
+    const guided = await model.generate({
+      text: 'happy pop',
+      seconds: 1,
+      guidance: 3,
+      candidates: 2,
+      onProgress: (p) => {
+        assert.ok(p.done <= p.total);
+        seen.set(p.step, p.done / p.total);
+      },
+    });
+    assert.equal(guided.candidates.length, 2);
+    assert.deepEqual([...seen.keys()], ['stage1', 'stage2', 'stage3', 'codec']);
+    for (const share of seen.values()) assert.equal(share, 1);
+    const dropped = await model.generate({ text: 'happy pop', seconds: 1, drop: 'all' });
+    assert.equal(dropped.candidates[0]!.waveform.length, 16000);
+  });
+
+  test('a prompt audio is tokenized and continued', async () => {
+    const prompt = join(dir, 'prompt.wav');
+    await writeWav(
+      prompt,
+      Float32Array.from({ length: 48000 }, (_, i) => 0.5 * Math.sin(i * 0.05) * ((i >> 12) & 1)),
+      16000,
+    );
+    const plain = await model.generate({ text: 'jazz', seconds: 2, seed: 2 });
+    const continued = await model.generate({ text: 'jazz', seconds: 2, seed: 2, promptAudio: prompt });
+    assert.equal(continued.candidates[0]!.waveform.length, 32000);
+    assert.ok(!sameArray(plain.candidates[0]!.semantic.data, continued.candidates[0]!.semantic.data));
+  });
+
+  test('bad requests name the option', async () => {
+    const cases: [Parameters<V2Meow['generate']>[0], RegExp][] = [
+      [{ text: 'calm', seconds: 0 }, /^seconds must be a number > 0/],
+      [{ text: 'calm', seconds: -2 }, /^seconds/],
+      [{ text: 'calm', seconds: 1, candidates: 0 }, /^candidates must be a whole number >= 1/],
+      [{ text: 'calm' }, /^seconds is needed when there is no video/],
+      [{ text: 'xyzzy plugh', seconds: 1 }, /^text: no style understood.*unknown words: xyzzy, plugh/],
+    ];
+    for (const [request, pattern] of cases)
+      await assert.rejects(
+        model.generate(request),
+        (e: unknown) => e instanceof V2meowError && pattern.test(e.message),
+      );
+  });
+
+  test('no live-tensor growth over generations', async () => {
+    await model.generate({ text: 'soft', seconds: 0.5 });
+    const before = liveTensorCount();
+    for (let k = 0; k < 3; k++) await model.generate({ text: 'soft', seconds: 0.5, seed: k, candidates: 2 });
+    assert.equal(liveTensorCount(), before);
+  });
+});
+
+describe('V2Meow.fromPretrained(bundle)', () => {
+  test('a bundle of fitting parts loads and generates', async () => {
+    const bundle = await writeDebugBundle(join(dir, 'good'));
+    const model = await V2Meow.fromPretrained(bundle);
+    try {
+      const result = await model.generate({ text: 'epic strings', seconds: 0.6 });
+      assert.equal(result.model, 'debug-bundle');
+      assert.equal(result.candidates[0]!.waveform.length, 9600);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('a bundle whose parts do not fit is refused, naming bundle.json and the mismatch', async () => {
+    const bundle = await writeDebugBundle(join(dir, 'misfit'), { misfit: true });
+    const before = liveTensorCount();
+    await assert.rejects(
+      V2Meow.fromPretrained(bundle),
+      (e: unknown) =>
+        e instanceof V2meowError &&
+        e.code === 'SHAPE_MISMATCH' &&
+        e.message.includes(join(bundle, 'bundle.json')) &&
+        /stage3 codebook size is 32, expected 64/.test(e.message),
+    );
+    assert.equal(liveTensorCount(), before);
+  });
+});
