@@ -27,9 +27,10 @@ options:
   --redis URL       use this Redis (redis://host:6379, unix:///path) instead of a private redis-server
   --model DIR|debug model for the local workers (as in v2meow generate)
   --max-upload-mb N largest upload (default 200)
-  --max-video-sec S longest accepted video (default 600)`;
+  --max-video-sec S longest accepted video (default 600)
+  --lock-sec S      a worker silent this long counts as dead and its job is retried (default 30)`;
 
-const workerUsage = `usage: v2meow worker --redis URL [--data DIR] [--model DIR|debug]
+const workerUsage = `usage: v2meow worker --redis URL [--data DIR] [--model DIR|debug] [--lock-sec S]
 
 A generation worker for v2meow serve: takes jobs from the Redis queue, reads inputs and writes outputs in the
 data folder (which must be the server's, e.g. on a shared file system).`;
@@ -52,6 +53,7 @@ export const serveCommand: Command = {
         model: { type: 'string' },
         'max-upload-mb': { type: 'string' },
         'max-video-sec': { type: 'string' },
+        'lock-sec': { type: 'string' },
       },
     });
     const port = numberOption(values.port, '--port', 8080, { integer: true, min: 0, max: 65535 });
@@ -65,6 +67,7 @@ export const serveCommand: Command = {
       exclusiveMin: true,
     });
     const dataDir = resolve(values.data ?? 'v2meow-serve');
+    const lockSec = numberOption(values['lock-sec'], '--lock-sec', 30, { min: 1 });
     let redis: PrivateRedis | null = null;
     const children: ChildProcess[] = [];
     try {
@@ -95,6 +98,8 @@ export const serveCommand: Command = {
             '--data',
             dataDir,
             ...(values.model ? ['--model', values.model] : []),
+            '--lock-sec',
+            String(lockSec),
           ],
           { stdio: ['ignore', 'inherit', 'inherit'] },
         );
@@ -146,14 +151,21 @@ export const workerCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { redis: { type: 'string' }, data: { type: 'string' }, model: { type: 'string' } },
+      options: {
+        redis: { type: 'string' },
+        data: { type: 'string' },
+        model: { type: 'string' },
+        'lock-sec': { type: 'string' },
+      },
     });
+    const lockSec = numberOption(values['lock-sec'], '--lock-sec', 30, { min: 1 });
     if (!values.redis) throw new UsageError('--redis URL is needed (the server prints it)');
     try {
       const worker = await startWorker({
         connection: connectionFromUrl(values.redis),
         dataDir: resolve(values.data ?? 'v2meow-serve'),
         model: values.model ?? defaultBundleDir(),
+        lockDurationMs: lockSec * 1000,
       });
       process.stderr.write(`v2meow worker ${process.pid}: ready\n`);
       await new Promise<void>((done) => {
