@@ -19,9 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { defaultCodecPath } from '../src/codec/files.js';
 import { loadCodec } from '../src/codec/soundstream.js';
 import { semanticRateHz } from '../src/features/timeline.js';
-import { DebugSemanticTokenizer, LexiconTextStyle } from '../src/generate/debugParts.js';
+import {
+  DebugSemanticTokenizer,
+  LexiconTextStyle,
+  VisualConditionSource,
+} from '../src/generate/debugParts.js';
 import { V2Meow } from '../src/generate/pipeline.js';
-import { type StreamInputs, sliceStreamInputs } from '../src/models/common.js';
+import { type StreamInputs, type StreamSpec, sliceStreamInputs } from '../src/models/common.js';
 import { Stage1, stage1Config } from '../src/models/stage1.js';
 import { Stage2, stage2Config } from '../src/models/stage2.js';
 import { Stage3, stage3Config } from '../src/models/stage3.js';
@@ -261,7 +265,18 @@ const video =
     'video',
     'big_buck_bunny_60s.mp4',
   );
-const pipeline = smallPipeline();
+// stage 1 reads the streams the extractor gives (their dims and rates), as a model trained on them would
+const extracted = await new VisualConditionSource(['curves', 'semantic', 'motion', 'tokens']).extract(video, {
+  seconds: 2,
+});
+const streamSpecs: StreamSpec[] = Object.values(extracted.streams).map((s) => ({
+  name: s.name,
+  kind: s.kind,
+  dim: s.dim,
+  rateHz: s.rateHz,
+  vocabularySize: s.vocabularySize,
+}));
+const pipeline = smallPipeline(streamSpecs);
 const rtf: number[] = [];
 for (const seconds of [shortSeconds, longSeconds]) {
   const result = await pipeline.generate({ video, seconds, seed: 1 });
@@ -275,7 +290,7 @@ pipeline.dispose();
 console.log(`rtf_10s=${fmt(rtf[0]!, 3)} rtf_60s=${fmt(rtf[1]!, 3)}`);
 
 /** Small-preset random stages (default layouts) sized for the trained codec, reading every visual stream. */
-function smallPipeline(): V2Meow {
+function smallPipeline(streams: StreamSpec[]): V2Meow {
   const { codec, rest } = loadCodec(defaultCodecPath());
   for (const t of rest.values()) t.dispose();
   const semanticTokenizer = new DebugSemanticTokenizer(1024);
@@ -283,7 +298,7 @@ function smallPipeline(): V2Meow {
   manualSeed(1);
   return V2Meow.fromParts({
     name: 'small-random',
-    stage1: new Stage1(stage1Config('small', ids)).eval(),
+    stage1: new Stage1(stage1Config('small', { ...ids, streams })).eval(),
     stage2: new Stage2(stage2Config('small', ids)).eval(),
     stage3: new Stage3(stage3Config('small', ids)).eval(),
     codec,

@@ -250,6 +250,11 @@ export class V2Meow {
         if (video)
           for (const spec of stage1.config.streams) {
             const s = video.streams[spec.name];
+            if (s && (s.dim !== spec.dim || Math.abs(s.rateHz - spec.rateHz) > 1e-6))
+              throw new V2meowError(
+                'SHAPE_MISMATCH',
+                `the video's '${spec.name}' stream is ${s.dim}-d at ${s.rateHz} Hz (${this.conditionSource.id}), stage 1 reads ${spec.dim}-d at ${spec.rateHz} Hz`,
+              );
             if (s && s.numFrames > 0)
               streams[spec.name] = repeatRows(tensor(s.data, [1, s.numFrames, s.dim]), rows);
           }
