@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libtorch-dev libgloo-dev libopenblas0-openmp ffmpeg fonts-dejavu-core chromium build-essential python3 make g++)
+PACKAGES=(libtorch-dev libgloo-dev libopenblas0-openmp ffmpeg fonts-dejavu-core chromium redis-server build-essential python3 make g++)
 missing=()
 for package in "${PACKAGES[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if ((${#missing[@]})); then

@@ -10,6 +10,7 @@ import { inspectCommand } from './inspect.js';
 import { modelsCommand } from './models.js';
 import { plotCommand } from './plot.js';
 import { rhythmCommand } from './rhythm.js';
+import { serveCommand, workerCommand } from './serve.js';
 import { studyCommand } from './study.js';
 import { styleCommand } from './style.js';
 import { tokensCommand } from './tokens.js';
@@ -26,8 +27,10 @@ export const commands: Command[] = [
   modelsCommand,
   plotCommand,
   rhythmCommand,
+  serveCommand,
   studyCommand,
   styleCommand,
   tokensCommand,
   trainCommand,
+  workerCommand,
 ];
