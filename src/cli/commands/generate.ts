@@ -11,7 +11,6 @@ import {
   candidatePaths,
   candidateReport,
   candidateRhythm,
-  checkOutputPath,
   plotCandidate,
   videoExtensions,
   writeCandidate,
@@ -19,6 +18,7 @@ import {
 import { defaultBundleDir, type GenerateProgress, V2Meow } from '../../generate/pipeline.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 
 const usage = `usage: v2meow generate IN.mp4 [-t TEXT] [-o OUT.mp4|OUT.wav] [options]
        v2meow generate -t TEXT --seconds S -o OUT.wav [options]
@@ -121,8 +121,12 @@ export const generateCommand: Command = {
     };
     try {
       const inputs = [video, values['prompt-audio']];
-      checkOutputPath(output, video ? [...videoExtensions, ...audioExtensions] : audioExtensions, inputs);
-      if (values.plot) checkOutputPath(values.plot, ['.png'], [...inputs, output]);
+      const extensions = video ? [...videoExtensions, ...audioExtensions] : [...audioExtensions];
+      // the shared check on every file written (OUT-1.ext, ... for several candidates)
+      for (const path of candidatePaths(output, candidates)) checkOutputFile(path, { extensions, inputs });
+      if (values.plot)
+        for (const path of candidatePaths(values.plot, candidates))
+          checkOutputFile(path, { extensions: ['.png'], inputs: [...inputs, output] });
       for (const input of inputs)
         if (input && !existsSync(input)) throw new V2meowError('FILE_NOT_FOUND', 'does not exist', input);
       const outputs = candidatePaths(output, candidates);
