@@ -17,6 +17,7 @@ import { AdamW, clipGradNorm, manualSeed, tidy } from '../src/torch/index.js';
 import { stage1Definition } from '../src/train/stage1Task.js';
 import { stage2Definition } from '../src/train/stage2Task.js';
 import { stage3Definition } from '../src/train/stage3Task.js';
+import { committedSemanticTokenizer } from '../src/tokens/semantic.js';
 import type { DatasetFacts } from '../src/train/stageData.js';
 import type { StageDefinition } from '../src/train/stageTask.js';
 import { createRandom } from '../src/util/random.js';
@@ -36,7 +37,8 @@ const random = createRandom(1);
 
 const facts: DatasetFacts = {
   dir: '(synthetic)',
-  semanticVocabularySize: 1024,
+  semanticVocabularySize: committedSemanticTokenizer.vocabularySize,
+  semanticTokenizerId: committedSemanticTokenizer.id,
   acousticCodebookSize: 1024,
   acousticLevels: 12,
   visualStreams: new Map([

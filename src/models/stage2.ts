@@ -32,6 +32,7 @@ import {
   withState,
 } from './sampling.js';
 import type { StageOutput } from './stage1.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 
 export const stage2Kind = 'stage2';
 export const stage2Version = 1;
@@ -72,12 +73,12 @@ export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config
         : sizes.numDecoderLayers,
     version: stage2Version,
     codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: 'musicnn-kmeans-1024',
+    semanticTokenizerId: committedSemanticTokenizer.id,
     architecture,
     layout: 'delay',
     numLevels: 4,
     codebookSize: 1024,
-    semanticVocabularySize: 1024,
+    semanticVocabularySize: committedSemanticTokenizer.vocabularySize,
     streams: [],
     videoDropout: 0.1,
     maxFrames: 500,

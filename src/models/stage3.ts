@@ -30,6 +30,7 @@ import {
   withState,
 } from './sampling.js';
 import type { StageOutput } from './stage1.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 
 export const stage3Kind = 'stage3';
 export const stage3Version = 1;
@@ -64,7 +65,7 @@ export function stage3Config(preset: PresetName, overrides: Partial<Stage3Config
       layout === 'masked' ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers) : sizes.numDecoderLayers,
     version: stage3Version,
     codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: 'musicnn-kmeans-1024',
+    semanticTokenizerId: committedSemanticTokenizer.id,
     layout,
     numCoarseLevels: 4,
     numFineLevels: 8,
