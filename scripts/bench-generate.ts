@@ -27,9 +27,9 @@ import { V2Meow } from '../src/generate/pipeline.js';
 import { type StreamInputs, type StreamSpec, sliceStreamInputs } from '../src/models/common.js';
 import { Stage1, stage1Config } from '../src/models/stage1.js';
 import { Stage2, stage2Config } from '../src/models/stage2.js';
-import { committedSemanticTokenizer } from '../src/tokens/semantic.js';
 import { Stage3, stage3Config } from '../src/models/stage3.js';
 import { continueInWindows } from '../src/models/windows.js';
+import { committedSemanticTokenizer } from '../src/tokens/semantic.js';
 import { getNumThreads, manualSeed, randint, randn, type Tensor, tidy } from '../src/torch/index.js';
 
 const shortSeconds = Number(process.env.BENCH_SECONDS ?? 10);

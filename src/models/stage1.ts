@@ -9,6 +9,7 @@ import { styleDim } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import { curveNames } from '../features/streams.js';
 import { semanticRateHz } from '../features/timeline.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { cat, F, full, noGrad, rand, type Tensor, tensor, tidy, where } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import {
@@ -33,7 +34,6 @@ import {
   Sampler,
   withState,
 } from './sampling.js';
-import { committedSemanticTokenizer } from '../tokens/semantic.js';
 
 export const stage1Kind = 'stage1';
 export const stage1Version = 1;

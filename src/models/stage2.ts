@@ -8,6 +8,7 @@
 // (MusicGen, 503 steps for 10 s); see acoustic.ts and layouts.ts.
 import { V2meowError } from '../errors.js';
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { cat, noGrad, rand, type Tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { AcousticDecoder, type AcousticLayout, codesOf, codesTensor } from './acoustic.js';
@@ -32,7 +33,6 @@ import {
   withState,
 } from './sampling.js';
 import type { StageOutput } from './stage1.js';
-import { committedSemanticTokenizer } from '../tokens/semantic.js';
 
 export const stage2Kind = 'stage2';
 export const stage2Version = 1;

@@ -7,6 +7,7 @@
 //              the coarse and fine level embeddings (a mask id per fine level); trained on masked tokens
 //              (cosine schedule, one level at a time), decoded level by level in a few parallel passes each.
 import { V2meowError } from '../errors.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { F, noGrad, rand, type Tensor, tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { createRandom } from '../util/random.js';
@@ -30,7 +31,6 @@ import {
   withState,
 } from './sampling.js';
 import type { StageOutput } from './stage1.js';
-import { committedSemanticTokenizer } from '../tokens/semantic.js';
 
 export const stage3Kind = 'stage3';
 export const stage3Version = 1;

@@ -16,7 +16,9 @@ import { stage3Definition } from '../../src/train/stage3Task.js';
 import { type DatasetFacts, semanticTokenizerIdOf } from '../../src/train/stageData.js';
 import { repoRoot } from '../helpers.js';
 
-const committed = JSON.parse(readFileSync(join(repoRoot, 'weights', 'semantic', 'semantic.json'), 'utf8')) as {
+const committed = JSON.parse(
+  readFileSync(join(repoRoot, 'weights', 'semantic', 'semantic.json'), 'utf8'),
+) as {
   id: string;
   config: { numClusters: number };
 };

@@ -16,9 +16,9 @@ import {
   writeCandidate,
 } from '../../generate/outputs.js';
 import { defaultBundleDir, type GenerateProgress, V2Meow } from '../../generate/pipeline.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
-import { checkOutputFile } from '../../util/outputPath.js';
 
 const usage = `usage: v2meow generate IN.mp4 [-t TEXT] [-o OUT.mp4|OUT.wav] [options]
        v2meow generate -t TEXT --seconds S -o OUT.wav [options]
