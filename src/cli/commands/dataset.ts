@@ -11,6 +11,7 @@ import {
   readDatasetIndex,
 } from '../../dataset/index.js';
 import { realFeaturizerSpec, type StandInPart, standInParts } from '../../dataset/realFeaturizer.js';
+import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -83,7 +84,11 @@ async function build(args: string[]): Promise<number> {
   if (!values.videos?.length && !values.music?.length)
     throw new UsageError('give at least one --videos or --music DIR');
   if (!values.output) throw new UsageError('-o OUT_DIR is required');
-  const jobs = numberOption(values.jobs, '--jobs', 1, { min: 1, integer: true });
+  const jobs = numberOption(values.jobs, '--jobs', 1, { min: 1, max: 64, integer: true });
+  const seed = numberOption(values.seed, '--seed', 0, { integer: true, min: 0 });
+  const split = splitOption(values.split);
+  // the shared check before any work (an existing folder is resumed; a missing one needs its parent)
+  checkOutputFolder(values.output);
   const spec = realFeaturizerSpec({
     ...(values.codec ? { codecPath: values.codec } : {}),
     ...(values.semantic ? { semanticTokenizerDir: values.semantic } : {}),
@@ -96,8 +101,8 @@ async function build(args: string[]): Promise<number> {
     outDir: values.output,
     featurizer: spec,
     jobs,
-    seed: numberOption(values.seed, '--seed', 0, { integer: true }),
-    split: splitOption(values.split),
+    seed,
+    split,
     heldOut: values['hold-out'] ?? [],
     onProgress: printProgress,
   });

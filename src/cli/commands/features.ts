@@ -10,6 +10,7 @@ import { type VisualStreamName, visualStreamNames } from '../../features/streams
 import { type VisualExtraction, VisualFeatureExtractor } from '../../features/visual.js';
 import { probe } from '../../media/probe.js';
 import { plotCurves } from '../../plot/curvesPlot.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -136,6 +137,8 @@ export const featuresCommand: Command = {
       const folder = dirname(resolve(values.plot));
       if (!existsSync(folder) || !statSync(folder).isDirectory())
         throw new UsageError(`--plot: folder ${folder} does not exist`);
+      // the shared check: no pseudo file system, not a folder, not the input video
+      checkOutputFile(values.plot, { extensions: ['.png'], inputs: [positionals[0]] });
     }
     const path = positionals[0]!;
     let extractor: VisualFeatureExtractor | undefined;
