@@ -192,6 +192,7 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     input: 'media',
     output: '',
     argv: (i) => ['tokens', 'encode', '--', i],
+    accepts: ['tiny'],
     badPaths: [
       ['--tokenizer', '/usr'],
       ['--tokenizer', '/no/such/tokenizer'],
@@ -233,7 +234,7 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     badNumbers: [
       ['--batch', '0'],
       ['--lr', '-1'],
-      ['--max-steps', '0'],
+      ['--warmup', '-1'],
       ['--seconds', '0'],
     ],
   },
