@@ -29,6 +29,7 @@ import { Stage1, stage1Config } from '../src/models/stage1.js';
 import { Stage2, stage2Config } from '../src/models/stage2.js';
 import { Stage3, stage3Config } from '../src/models/stage3.js';
 import { continueInWindows } from '../src/models/windows.js';
+import { committedSemanticTokenizer } from '../src/tokens/semantic.js';
 import { getNumThreads, manualSeed, randint, randn, type Tensor, tidy } from '../src/torch/index.js';
 
 const shortSeconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -292,7 +293,8 @@ console.log(`rtf_10s=${fmt(rtf[0]!, 3)} rtf_60s=${fmt(rtf[1]!, 3)}`);
 function smallPipeline(streams: StreamSpec[]): V2Meow {
   const { codec, rest } = loadCodec(defaultCodecPath());
   for (const t of rest.values()) t.dispose();
-  const semanticTokenizer = new DebugSemanticTokenizer(1024);
+  // the committed tokenizer's vocabulary (the stage configs' default), loudness tokens standing in for it
+  const semanticTokenizer = new DebugSemanticTokenizer(committedSemanticTokenizer.vocabularySize);
   const ids = { codecId: codec.id, semanticTokenizerId: semanticTokenizer.id };
   manualSeed(1);
   return V2Meow.fromParts({

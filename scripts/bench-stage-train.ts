@@ -13,6 +13,7 @@ import { styleDim } from '../src/encoders/clipStyle.js';
 import { framesIn, semanticRateHz } from '../src/features/timeline.js';
 import type { PresetName } from '../src/models/common.js';
 import type { StageModel } from '../src/models/modelFile.js';
+import { committedSemanticTokenizer } from '../src/tokens/semantic.js';
 import { AdamW, clipGradNorm, manualSeed, tidy } from '../src/torch/index.js';
 import { stage1Definition } from '../src/train/stage1Task.js';
 import { stage2Definition } from '../src/train/stage2Task.js';
@@ -36,7 +37,8 @@ const random = createRandom(1);
 
 const facts: DatasetFacts = {
   dir: '(synthetic)',
-  semanticVocabularySize: 1024,
+  semanticVocabularySize: committedSemanticTokenizer.vocabularySize,
+  semanticTokenizerId: committedSemanticTokenizer.id,
   acousticCodebookSize: 1024,
   acousticLevels: 12,
   visualStreams: new Map([

@@ -10,6 +10,7 @@ import { tensor } from '../torch/create.js';
 import * as F from '../torch/functional.js';
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
+import { float16Bits, float16Value } from '../util/float16.js';
 
 /** Sample rate the models were trained at (configuration.py SR). */
 export const musicnnSampleRateHz = 16000;
@@ -31,8 +32,6 @@ export interface MusicnnMel {
   readonly data: Float32Array;
 }
 
-const float32Scratch = new Float32Array(1);
-const bitsScratch = new Uint32Array(float32Scratch.buffer);
 /** Largest finite float16 value. */
 const float16Max = 65504;
 
@@ -42,16 +41,8 @@ const float16Max = 65504;
  */
 export function roundToFloat16(value: number): number {
   if (!Number.isFinite(value)) return value;
-  const magnitude = Math.abs(value);
-  if (magnitude >= float16Max) return Math.sign(value) * float16Max;
-  float32Scratch[0] = magnitude;
-  const exponent = ((bitsScratch[0]! >>> 23) & 0xff) - 127;
-  // float16 has 10 fraction bits; below 2^-14 it is subnormal with a fixed quantum of 2^-24.
-  const quantum = 2 ** (Math.max(exponent, -14) - 10);
-  const scaled = magnitude / quantum;
-  let rounded = Math.round(scaled);
-  if (rounded - scaled === 0.5 && rounded % 2 === 1) rounded -= 1;
-  return Math.sign(value) * rounded * quantum;
+  if (Math.abs(value) >= float16Max) return Math.sign(value) * float16Max;
+  return float16Value(float16Bits(value));
 }
 
 let cachedBank: Float32Array | null = null;

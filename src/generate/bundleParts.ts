@@ -13,6 +13,7 @@ import { loadStage } from '../models/modelFile.js';
 import type { Stage1 } from '../models/stage1.js';
 import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
+import { loadSemanticTokenizer, semanticModelKind } from '../tokens/musicnnKmeans.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
 import { pipelineRoles, readBundle } from '../weights/bundle.js';
 import { DebugSemanticTokenizer, LexiconTextStyle } from './debugParts.js';
@@ -34,7 +35,7 @@ export interface PipelineParts {
 }
 
 /** Loaders of part kinds that are folders or files of their own format (semantic tokenizer, text style). */
-export const partLoaders = new Map<string, (path: string) => unknown>();
+export const partLoaders = new Map<string, (path: string) => unknown | Promise<unknown>>();
 
 /** Kind of the debug tokenizer as a bundle part (a folder holding tokenizer.json). */
 export const debugTokenizerKind = 'debug-loudness-tokenizer';
@@ -47,6 +48,8 @@ partLoaders.set(debugTokenizerKind, (path) => {
   return new DebugSemanticTokenizer(vocabularySize);
 });
 partLoaders.set(textStyleKind, (path) => LexiconTextStyle.load(path));
+// the MusiCNN + k-means tokenizer folder (weights/semantic's files), the kind `train export --semantic` writes
+partLoaders.set(semanticModelKind, (path) => loadSemanticTokenizer(path));
 
 /** Throws SHAPE_MISMATCH naming `file` when the parts do not fit together (see the file header). */
 export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file: string): void {
@@ -78,7 +81,7 @@ export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file
 }
 
 /** Reads and checks `dir/bundle.json`, loads every part, checks they fit; frees what it loaded on error. */
-export function loadBundleParts(dir: string): PipelineParts {
+export async function loadBundleParts(dir: string): Promise<PipelineParts> {
   const manifest = readBundle(dir, { requiredRoles: pipelineRoles });
   const file = join(dir, 'bundle.json');
   const loaded: { dispose(): void }[] = [];
@@ -88,7 +91,7 @@ export function loadBundleParts(dir: string): PipelineParts {
     return x;
   };
   const path = (role: string) => join(dir, manifest.parts[role]!.path);
-  const other = (role: string) => {
+  const other = async (role: string) => {
     const part = manifest.parts[role]!;
     const loader = partLoaders.get(part.kind);
     if (!loader)
@@ -97,7 +100,7 @@ export function loadBundleParts(dir: string): PipelineParts {
         `part '${role}' is of kind '${part.kind}', which this v2meow cannot load`,
         file,
       );
-    return track(loader(path(role)));
+    return track(await loader(path(role)));
   };
   try {
     const { codec: loadedCodec, rest } = loadCodec(path('codec'));
@@ -106,8 +109,8 @@ export function loadBundleParts(dir: string): PipelineParts {
     const stage1 = track(loadStage(path('stage1'), 'stage1'));
     const stage2 = track(loadStage(path('stage2'), 'stage2'));
     const stage3 = track(loadStage(path('stage3'), 'stage3'));
-    const semanticTokenizer = other('semanticTokenizer') as SemanticTokenizer;
-    const textStyle = other('textStyle') as TextStyleSource;
+    const semanticTokenizer = (await other('semanticTokenizer')) as SemanticTokenizer;
+    const textStyle = (await other('textStyle')) as TextStyleSource;
     const parts = { name: manifest.name, stage1, stage2, stage3, codec, semanticTokenizer, textStyle };
     checkPartsFit(parts, file);
     return parts;

@@ -2,8 +2,7 @@
 // (AAC, cut to the video's length) or the music alone (.wav); OUT-1.mp4, OUT-2.mp4, ... for several
 // candidates; a mel-spectrogram per candidate with the video's visual beats and cuts above the music's beats
 // (V2Meow Figs. 5-6); and the figures of --json (tempo, beat F1 against the visual beats, style cosine).
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, extname } from 'node:path';
 import { logMelSpectrogram } from '../dsp/mel.js';
 import { clipStyleVector } from '../encoders/clipStyle.js';
 import type { MusicnnStyleEncoder } from '../encoders/musicnn.js';
@@ -26,32 +25,6 @@ export function candidatePaths(path: string, count: number): string[] {
   const extension = extname(path);
   const stem = path.slice(0, path.length - extension.length);
   return Array.from({ length: count }, (_, k) => `${stem}-${k + 1}${extension}`);
-}
-
-/**
- * Checks an output path before any work: an allowed extension, an existing folder, not an input file, not a
- * folder. Throws V2meowError BAD_ARGUMENT / NOT_WRITABLE naming the path.
- */
-export function checkOutputPath(
-  path: string,
-  extensions: readonly string[],
-  inputs: readonly (string | undefined)[],
-): void {
-  const extension = extname(path).toLowerCase();
-  if (!extensions.includes(extension))
-    throw new V2meowError(
-      'BAD_ARGUMENT',
-      `output must end in ${extensions.join(' or ')}, got '${extension || 'no extension'}'`,
-      path,
-    );
-  const folder = dirname(resolve(path));
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new V2meowError('NOT_WRITABLE', `the output folder ${dirname(path)} does not exist`, path);
-  if (existsSync(path) && statSync(path).isDirectory())
-    throw new V2meowError('NOT_WRITABLE', 'is a folder; give a file name for the output', path);
-  for (const input of inputs)
-    if (input && resolve(input) === resolve(path))
-      throw new V2meowError('BAD_ARGUMENT', 'output would overwrite an input file', path);
 }
 
 /** Writes candidate k's music: into the video (picture copied, music from startSec) or as a WAV. */

@@ -139,7 +139,7 @@ export class V2Meow {
   /** Loads a model bundle folder, or builds the debug pipeline ('debug': random stages, see DebugOptions). */
   static async fromPretrained(dir: string, options: DebugOptions = {}): Promise<V2Meow> {
     if (dir === 'debug') return V2Meow.debug(options);
-    const parts = loadBundleParts(dir);
+    const parts = await loadBundleParts(dir);
     return new V2Meow(parts, new VisualConditionSource(parts.stage1.config.streams.map((s) => s.name)));
   }
 

@@ -9,6 +9,7 @@ import { styleDim } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import { curveNames } from '../features/streams.js';
 import { semanticRateHz } from '../features/timeline.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { cat, F, full, noGrad, rand, type Tensor, tensor, tidy, where } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import {
@@ -57,15 +58,16 @@ export interface Stage1Config extends TransformerSizes, StageIds {
 }
 
 /**
- * Default streams, as the visual extractor's defaults store them in a training set (src/features/visual.ts,
+ * Default streams: every stream the visual extractor's defaults store in a training set (src/features/visual.ts,
  * docs/features.md): rhythm curves (6-d, 25 Hz), CLIP-like semantic (MobileNetV2 pool, 1280-d, 1 Hz), motion
- * (flow statistics, 16-d, 8 Hz) and VQ tokens (7x7 = 49 ids of 256 per frame, 1 Hz). Pose (51-d, 4 Hz) is
- * left out by default.
+ * (flow statistics, 16-d, 8 Hz), pose (MoveNet, 17 keypoints x (y, x, score) = 51-d, 4 Hz) and VQ tokens
+ * (7x7 = 49 ids of 256 per frame, 1 Hz).
  */
 export const defaultStage1Streams: readonly StreamSpec[] = [
   { name: 'curves', kind: 'dense', dim: curveNames.length, rateHz: semanticRateHz },
   { name: 'semantic', kind: 'dense', dim: 1280, rateHz: 1 },
   { name: 'motion', kind: 'dense', dim: 16, rateHz: 8 }, // motionStreamDim of visual.ts (not imported: it loads the encoders)
+  { name: 'pose', kind: 'dense', dim: 51, rateHz: 4 }, // poseStreamDim of visual.ts
   { name: 'tokens', kind: 'tokens', dim: 49, vocabularySize: 256, rateHz: 1 },
 ];
 
@@ -75,11 +77,11 @@ export function stage1Config(preset: PresetName, overrides: Partial<Stage1Config
     ...sizePresets[preset],
     version: stage1Version,
     codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: 'musicnn-kmeans-1024',
+    semanticTokenizerId: committedSemanticTokenizer.id,
     streams: defaultStage1Streams,
     encoderRateHz: semanticRateHz,
     styleDim,
-    semanticVocabularySize: 1024,
+    semanticVocabularySize: committedSemanticTokenizer.vocabularySize,
     maxTokens: 250,
     styleDropout: 0.1,
     videoDropout: 0.1,

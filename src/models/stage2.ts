@@ -8,6 +8,7 @@
 // (MusicGen, 503 steps for 10 s); see acoustic.ts and layouts.ts.
 import { V2meowError } from '../errors.js';
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { cat, noGrad, rand, type Tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { AcousticDecoder, type AcousticLayout, codesOf, codesTensor } from './acoustic.js';
@@ -72,12 +73,12 @@ export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config
         : sizes.numDecoderLayers,
     version: stage2Version,
     codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: 'musicnn-kmeans-1024',
+    semanticTokenizerId: committedSemanticTokenizer.id,
     architecture,
     layout: 'delay',
     numLevels: 4,
     codebookSize: 1024,
-    semanticVocabularySize: 1024,
+    semanticVocabularySize: committedSemanticTokenizer.vocabularySize,
     streams: [],
     videoDropout: 0.1,
     maxFrames: 500,

@@ -7,6 +7,7 @@
 //              the coarse and fine level embeddings (a mask id per fine level); trained on masked tokens
 //              (cosine schedule, one level at a time), decoded level by level in a few parallel passes each.
 import { V2meowError } from '../errors.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { F, noGrad, rand, type Tensor, tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { createRandom } from '../util/random.js';
@@ -64,7 +65,7 @@ export function stage3Config(preset: PresetName, overrides: Partial<Stage3Config
       layout === 'masked' ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers) : sizes.numDecoderLayers,
     version: stage3Version,
     codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: 'musicnn-kmeans-1024',
+    semanticTokenizerId: committedSemanticTokenizer.id,
     layout,
     numCoarseLevels: 4,
     numFineLevels: 8,

@@ -16,3 +16,12 @@ export interface SemanticTokenizer {
   tokenize(samples16k: Float32Array): Int32Array;
   dispose(): void;
 }
+
+/**
+ * The committed tokenizer (weights/semantic, chosen in docs/tokens.md): the stage configs' default semantic
+ * tokenizer id and vocabulary (test/tokens checks them against weights/semantic/semantic.json).
+ */
+export const committedSemanticTokenizer = {
+  id: 'musicnn-kmeans-mtt-all-mean-k256-ec0c439d96',
+  vocabularySize: 256,
+} as const;

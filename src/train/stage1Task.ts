@@ -16,6 +16,7 @@ export const stage1Definition: StageDefinition<Stage1Config, Stage1, Parameters<
   kinds: ['paired', 'music'],
   config: (preset, facts, seconds) =>
     stage1Config(preset, {
+      semanticTokenizerId: facts.semanticTokenizerId,
       semanticVocabularySize: facts.semanticVocabularySize,
       maxTokens: Math.max(250, Math.ceil(seconds * semanticRateHz)),
     }),

@@ -22,6 +22,7 @@ export const stage2Definition: StageDefinition<Stage2Config, Stage2, Parameters<
   firstLevel: () => 1,
   config: (preset, facts, seconds) =>
     stage2Config(preset, {
+      semanticTokenizerId: facts.semanticTokenizerId,
       semanticVocabularySize: facts.semanticVocabularySize,
       codebookSize: facts.acousticCodebookSize,
       maxFrames: Math.max(500, Math.ceil(seconds * semanticRateHz) * acousticPerSemantic),

@@ -15,6 +15,7 @@ export const stage3Definition: StageDefinition<Stage3Config, Stage3, Parameters<
   firstLevel: (config) => config.numCoarseLevels + 1,
   config: (preset, facts, seconds) =>
     stage3Config(preset, {
+      semanticTokenizerId: facts.semanticTokenizerId,
       codebookSize: facts.acousticCodebookSize,
       windowFrames: Math.max(150, Math.ceil(seconds * semanticRateHz) * acousticPerSemantic),
     }),

@@ -6,6 +6,9 @@
 // batchSize x worldSize windows and keeps its own rows (the loop's data-parallel shard); the data position
 // saved with checkpoints is the reader's {epoch, position}, the same on every rank. Mostly silent crops are
 // redrawn (issue 13: silence must not dominate the crops; the reader tests each codec frame's stored level).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SplitName } from '../data/corpusFormat.js';
 import type { ExampleKind, StoredStreamInfo } from '../dataset/format.js';
 import type { PairBatch, PairDataset, SilenceOptions, WindowPosition } from '../dataset/reader.js';
@@ -13,6 +16,7 @@ import { V2meowError } from '../errors.js';
 import type { VisualStreamName } from '../features/streams.js';
 import { framesIn, semanticRateHz } from '../features/timeline.js';
 import type { StreamSpec } from '../models/common.js';
+import { defaultSemanticDir, semanticInfoFile, semanticWeightsFile } from '../tokens/musicnnKmeans.js';
 import type { BatchSource, DataShard } from './loop.js';
 
 /** Crops with more than 30% of codec frames below -50 dBFS are redrawn (up to 8 tries per slot). */
@@ -26,6 +30,8 @@ export interface DatasetFacts {
   readonly dir: string;
   /** Semantic token ids 0..semanticVocabularySize-1. */
   readonly semanticVocabularySize: number;
+  /** Id of the semantic tokenizer the tokens came from (SemanticTokenizer.id; see semanticTokenizerIdOf). */
+  readonly semanticTokenizerId: string;
   /** Codes per codec level. */
   readonly acousticCodebookSize: number;
   /** Codec levels stored (12). */
@@ -67,6 +73,7 @@ export function datasetFacts(dataset: PairDataset): DatasetFacts {
   return {
     dir,
     semanticVocabularySize: semanticVocabularySize!,
+    semanticTokenizerId: semanticTokenizerIdOf(index.settings.featurizers.semantic),
     acousticCodebookSize: acousticCodebookSize!,
     acousticLevels: acousticLevels!,
     visualStreams,
@@ -78,6 +85,22 @@ export function datasetFacts(dataset: PairDataset): DatasetFacts {
     ),
     featurizers: { ...index.settings.featurizers },
   };
+}
+
+/**
+ * The SemanticTokenizer.id of a dataset's semantic featurizer id. The dataset records the tokenizer by its
+ * file ('musicnn-kmeans@' + the first 12 hex digits of semantic.safetensors' sha256, src/dataset/
+ * realFeaturizer.ts): when that is the committed tokenizer (weights/semantic), its id from semantic.json;
+ * otherwise the featurizer id itself (a stand-in's, or another fit's), which no shipped tokenizer has, so a
+ * bundle pairing such stages with the committed tokenizer is refused as a misfit rather than run.
+ */
+export function semanticTokenizerIdOf(featurizerId: string): string {
+  const dir = defaultSemanticDir();
+  const weights = join(dir, semanticWeightsFile);
+  if (!featurizerId.startsWith('musicnn-kmeans@') || !existsSync(weights)) return featurizerId;
+  const tag = createHash('sha256').update(readFileSync(weights)).digest('hex').slice(0, 12);
+  if (featurizerId !== `musicnn-kmeans@${tag}`) return featurizerId;
+  return (JSON.parse(readFileSync(join(dir, semanticInfoFile), 'utf8')) as { id: string }).id;
 }
 
 /**

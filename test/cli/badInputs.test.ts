@@ -156,6 +156,88 @@ const commandsUnderTest: readonly CommandUnderTest[] = [
     output: '.md',
     argv: (i, o) => ['study', 'report', i, '-o', o],
   },
+  {
+    name: 'generate',
+    input: 'video',
+    output: '.wav',
+    argv: (i, o) => ['generate', '--model', 'debug', '-o', o, '--', i],
+    accepts: ['tiny'],
+    badPaths: [
+      ['--model', '/usr'],
+      ['--model', '/no/such/bundle'],
+    ],
+    badNumbers: [
+      ['--candidates', '0'],
+      ['--candidates', '1e9'],
+      ['--seed', '-1'],
+      ['--cfg', '1e9'],
+      ['--start', '-1'],
+      ['--seconds', '0'],
+    ],
+  },
+  {
+    name: 'style',
+    input: 'media',
+    output: '',
+    argv: () => ['style', 'calm piano'],
+    accepts: ['missing', 'empty', 'truncated', 'textAsMedia', 'wrongKind', 'audioOnly', 'tiny'],
+    badNumbers: [
+      ['--top', '-1'],
+      ['--top', '1e9'],
+      ['--top', 'x'],
+    ],
+  },
+  {
+    name: 'tokens encode',
+    input: 'media',
+    output: '',
+    argv: (i) => ['tokens', 'encode', '--', i],
+    accepts: ['tiny'],
+    badPaths: [
+      ['--tokenizer', '/usr'],
+      ['--tokenizer', '/no/such/tokenizer'],
+    ],
+  },
+  {
+    name: 'features',
+    input: 'video',
+    output: '.png',
+    argv: (i, o) => ['features', '--plot', o, '--', i],
+    badNumbers: [
+      ['--start', '-1'],
+      ['--seconds', '0'],
+      ['--seconds', 'x'],
+    ],
+  },
+  {
+    name: 'dataset build',
+    input: 'folder',
+    output: '/',
+    argv: (i, o) => ['dataset', 'build', '--videos', i, '--stand-in', 'semantic,curves,visual', '-o', o],
+    // unreadable files in a source folder are skipped and reported (the build goes on): only bad folders fail
+    accepts: ['empty', 'truncated', 'textAsMedia', 'audioOnly', 'tiny'],
+    badPaths: [['--codec', '/no/such/codec.safetensors']],
+    badNumbers: [
+      ['--jobs', '0'],
+      ['--jobs', '1e9'],
+      ['--split', '2'],
+      ['--seed', '-1'],
+    ],
+  },
+  { name: 'dataset info', input: 'folder', output: '', argv: (i) => ['dataset', 'info', i] },
+  {
+    name: 'train stage1',
+    input: 'folder',
+    output: '/',
+    argv: (i, o) => ['train', 'stage1', '--data', i, '--out', o],
+    badPaths: [['--init', '/no/such/init.safetensors']],
+    badNumbers: [
+      ['--batch', '0'],
+      ['--lr', '-1'],
+      ['--warmup', '-1'],
+      ['--seconds', '0'],
+    ],
+  },
 ];
 
 type CaseName = 'missing' | 'empty' | 'truncated' | 'textAsMedia' | 'wrongKind' | 'audioOnly' | 'tiny';

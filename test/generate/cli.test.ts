@@ -174,7 +174,7 @@ describe('v2meow generate', () => {
       ],
       [
         [noAudio, '-o', join(bad, 'no-such-folder', 'out.mp4'), '--model', 'debug'],
-        /no-such-folder[/\\]out\.mp4: the output folder .* does not exist/,
+        /no-such-folder[/\\]out\.mp4: output folder .* does not exist/,
       ],
       [['-t', 'calm', '-o', wav, '--model', 'debug'], /--seconds is needed without a video/],
       [['-t', 'calm', '--seconds', '1', '-o', out, '--model', 'debug'], /out\.mp4: output must end in \.wav/],

@@ -1,13 +1,15 @@
 // A model bundle of debug parts for the tests: random debug stages, the debug codec, the loudness tokenizer and
 // the lexicon text style, with bundle.json written by writeBundleManifest. `misfit` saves a stage 3 whose
-// codebook size does not match the codec's.
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+// codebook size does not match the codec's. `realTokenizer` ships the committed MusiCNN + k-means tokenizer
+// (weights/semantic) instead of the loudness one, with stages trained (here: built) on its id and vocabulary.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecPresets, createCodec, saveCodec } from '../../src/codec/soundstream.js';
 import { debugTokenizerKind, textStyleKind } from '../../src/generate/bundleParts.js';
 import { debugStages } from '../../src/generate/debugParts.js';
 import { saveStage } from '../../src/models/modelFile.js';
 import { Stage3 } from '../../src/models/stage3.js';
+import { semanticInfoFile, semanticModelKind } from '../../src/tokens/musicnnKmeans.js';
 import {
   type BundlePart,
   bundleFormat,
@@ -17,10 +19,20 @@ import {
 } from '../../src/weights/bundle.js';
 import { repoRoot } from '../helpers.js';
 
-export async function writeDebugBundle(dir: string, options: { misfit?: boolean } = {}): Promise<string> {
+export async function writeDebugBundle(
+  dir: string,
+  options: { misfit?: boolean; realTokenizer?: boolean } = {},
+): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const preset = codecPresets.debug;
-  const tokenizerId = 'debug-loudness-64';
+  const realTokenizerDir = join(repoRoot, 'weights', 'semantic');
+  const real = options.realTokenizer
+    ? (JSON.parse(readFileSync(join(realTokenizerDir, semanticInfoFile), 'utf8')) as {
+        id: string;
+        config: { numClusters: number };
+      })
+    : undefined;
+  const tokenizerId = real?.id ?? 'debug-loudness-64';
   const stages = debugStages(
     {
       codecId: preset.id,
@@ -28,7 +40,7 @@ export async function writeDebugBundle(dir: string, options: { misfit?: boolean 
       numCoarse: preset.numCoarse,
       codebookSize: preset.codebookSize,
       semanticTokenizerId: tokenizerId,
-      semanticVocabularySize: 64,
+      semanticVocabularySize: real?.config.numClusters ?? 64,
     },
     5,
   );
@@ -44,8 +56,11 @@ export async function writeDebugBundle(dir: string, options: { misfit?: boolean 
   const codec = createCodec('debug');
   saveCodec(join(dir, 'codec.safetensors'), codec, { note: 'debug' });
   codec.dispose();
-  mkdirSync(join(dir, 'semanticTokenizer'));
-  writeFileSync(join(dir, 'semanticTokenizer', 'tokenizer.json'), '{"vocabularySize": 64}\n');
+  if (real) cpSync(realTokenizerDir, join(dir, 'semanticTokenizer'), { recursive: true });
+  else {
+    mkdirSync(join(dir, 'semanticTokenizer'));
+    writeFileSync(join(dir, 'semanticTokenizer', 'tokenizer.json'), '{"vocabularySize": 64}\n');
+  }
   cpSync(join(repoRoot, 'weights', 'style'), join(dir, 'textStyle'), { recursive: true });
   const part = (path: string, kind: string): BundlePart => ({
     path,
@@ -63,7 +78,7 @@ export async function writeDebugBundle(dir: string, options: { misfit?: boolean 
       stage2: part('stage2.safetensors', 'stage2'),
       stage3: part('stage3.safetensors', 'stage3'),
       codec: part('codec.safetensors', 'codec'),
-      semanticTokenizer: part('semanticTokenizer', debugTokenizerKind),
+      semanticTokenizer: part('semanticTokenizer', real ? semanticModelKind : debugTokenizerKind),
       textStyle: part('textStyle', textStyleKind),
     },
     provenance: { note: 'test bundle of random debug parts' },

@@ -11,6 +11,7 @@ import { V2meowError } from '../../src/errors.js';
 import { type GenerationResult, V2Meow } from '../../src/generate/pipeline.js';
 import { writeWav } from '../../src/media/wav.js';
 import { liveTensorCount } from '../../src/torch/index.js';
+import { slow } from '../helpers.js';
 import { writeDebugBundle } from './debugBundle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'v2meow-generate-'));
@@ -124,6 +125,23 @@ describe('V2Meow.fromPretrained(bundle)', () => {
       model.dispose();
     }
   });
+
+  test(
+    'a bundle with the committed MusiCNN + k-means tokenizer (weights/semantic) loads it',
+    slow,
+    async () => {
+      const bundle = await writeDebugBundle(join(dir, 'real-tokenizer'), { realTokenizer: true });
+      const model = await V2Meow.fromPretrained(bundle);
+      try {
+        const tokenizer = model.parts.semanticTokenizer;
+        assert.match(tokenizer.id, /^musicnn-kmeans-mtt-all-mean-k256-/);
+        assert.equal(tokenizer.vocabularySize, 256);
+        assert.equal(model.parts.stage1.config.semanticTokenizerId, tokenizer.id);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 
   test('a bundle whose parts do not fit is refused, naming bundle.json and the mismatch', async () => {
     const bundle = await writeDebugBundle(join(dir, 'misfit'), { misfit: true });

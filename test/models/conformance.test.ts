@@ -120,11 +120,11 @@ const cases: Case[] = [
     name: 'stage1',
     kind: 'stage1',
     build: () => new Stage1(stage1Config('debug', { ...debug, streams, encoderRateHz: 12.5, maxTokens: 32 })),
-    logitsShape: [2, semanticFrames, 1024],
+    logitsShape: [2, semanticFrames, 256],
     generate: (m, c, seed, candidates = 1) =>
       (m as Stage1).generate({ streams: c.streams, style: c.style }, { numTokens: 5, seed, candidates }),
     generatedShape: (b, n) => [b * n, 5],
-    vocabulary: 1024,
+    vocabulary: 256,
     overfitSteps: 150,
   },
   stage2Case('decoderOnly', 'flattened'),

@@ -1,5 +1,5 @@
 // The stage trainers (issue 12 item 6) on a tiny synthetic training set built with fake featurizers whose
-// visual streams have the real extractor's shapes (motion 16-d at 8 Hz, semantic 1280-d at 1 Hz, tokens 49
+// visual streams have the real extractor's shapes (motion 16-d at 8 Hz, semantic 1280-d at 1 Hz, pose 51-d at 4 Hz, tokens 49
 // ids of 256 at 1 Hz): each stage trains through `v2meow train` on the debug preset and its validation loss
 // falls; a resumed run takes exactly the steps an uninterrupted one takes (data position and RNGs restored);
 // `train export` assembles a bundle of the three stages that readBundle accepts, with their token streams
@@ -51,6 +51,7 @@ class RealShapedFakes extends FakeFeaturizer {
       streams: {
         motion: make('motion', 8, 16, 'dense'),
         semantic: make('semantic', 1, 1280, 'dense'),
+        pose: make('pose', 4, 51, 'dense'),
         tokens: make('tokens', 1, 49, 'tokens'),
       },
     };

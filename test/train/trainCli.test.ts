@@ -78,7 +78,7 @@ describe('v2meow train', () => {
     );
     await assert.rejects(
       trainCommand.run(['stage2', '--data', data, '--out', join(root, 'no', 'run')]),
-      /--out: folder .*no does not exist/,
+      /no[/\\]run: parent folder .*no does not exist/,
     );
 
     assert.equal(

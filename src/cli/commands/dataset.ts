@@ -1,5 +1,7 @@
 // `v2meow dataset build|info`: builds the V2Meow training set (videos with soundtracks and music alone ->
 // cached, aligned examples) and describes one. Calls src/dataset's library functions.
+
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatHours } from '../../data/corpusInfo.js';
 import { parseSplit } from '../../data/split.js';
@@ -11,6 +13,8 @@ import {
   readDatasetIndex,
 } from '../../dataset/index.js';
 import { realFeaturizerSpec, type StandInPart, standInParts } from '../../dataset/realFeaturizer.js';
+import { V2meowError } from '../../errors.js';
+import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -83,7 +87,17 @@ async function build(args: string[]): Promise<number> {
   if (!values.videos?.length && !values.music?.length)
     throw new UsageError('give at least one --videos or --music DIR');
   if (!values.output) throw new UsageError('-o OUT_DIR is required');
-  const jobs = numberOption(values.jobs, '--jobs', 1, { min: 1, integer: true });
+  const jobs = numberOption(values.jobs, '--jobs', 1, { min: 1, max: 64, integer: true });
+  const seed = numberOption(values.seed, '--seed', 0, { integer: true, min: 0 });
+  const split = splitOption(values.split);
+  for (const [flag, path] of [
+    ['--codec', values.codec],
+    ['--semantic', values.semantic],
+  ] as const)
+    if (path !== undefined && !existsSync(path))
+      throw new V2meowError('FILE_NOT_FOUND', `${flag}: does not exist`, path);
+  // the shared check before any work (an existing folder is resumed; a missing one needs its parent)
+  checkOutputFolder(values.output);
   const spec = realFeaturizerSpec({
     ...(values.codec ? { codecPath: values.codec } : {}),
     ...(values.semantic ? { semanticTokenizerDir: values.semantic } : {}),
@@ -96,8 +110,8 @@ async function build(args: string[]): Promise<number> {
     outDir: values.output,
     featurizer: spec,
     jobs,
-    seed: numberOption(values.seed, '--seed', 0, { integer: true }),
-    split: splitOption(values.split),
+    seed,
+    split,
     heldOut: values['hold-out'] ?? [],
     onProgress: printProgress,
   });

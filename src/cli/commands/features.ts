@@ -10,6 +10,8 @@ import { type VisualStreamName, visualStreamNames } from '../../features/streams
 import { type VisualExtraction, VisualFeatureExtractor } from '../../features/visual.js';
 import { probe } from '../../media/probe.js';
 import { plotCurves } from '../../plot/curvesPlot.js';
+import { toV2meowError } from '../../util/fileErrors.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -135,7 +137,9 @@ export const featuresCommand: Command = {
     if (values.plot !== undefined) {
       const folder = dirname(resolve(values.plot));
       if (!existsSync(folder) || !statSync(folder).isDirectory())
-        throw new UsageError(`--plot: folder ${folder} does not exist`);
+        throw new UsageError(`--plot ${values.plot}: folder ${folder} does not exist`);
+      // the shared check: no pseudo file system, not a folder, not the input video
+      checkOutputFile(values.plot, { extensions: ['.png'], inputs: [positionals[0]] });
     }
     const path = positionals[0]!;
     let extractor: VisualFeatureExtractor | undefined;
@@ -162,7 +166,9 @@ export const featuresCommand: Command = {
         process.stderr.write(`wrote ${values.plot}\n`);
       }
       return 0;
-    } catch (error) {
+    } catch (caught) {
+      // errors of the analysis that name no file are about the video
+      const error = toV2meowError(caught, path);
       if (error instanceof V2meowError) {
         process.stderr.write(`v2meow features: ${error.message}\n`);
         return 1;

@@ -11,12 +11,12 @@ import {
   candidatePaths,
   candidateReport,
   candidateRhythm,
-  checkOutputPath,
   plotCandidate,
   videoExtensions,
   writeCandidate,
 } from '../../generate/outputs.js';
 import { defaultBundleDir, type GenerateProgress, V2Meow } from '../../generate/pipeline.js';
+import { checkOutputFile } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -121,8 +121,12 @@ export const generateCommand: Command = {
     };
     try {
       const inputs = [video, values['prompt-audio']];
-      checkOutputPath(output, video ? [...videoExtensions, ...audioExtensions] : audioExtensions, inputs);
-      if (values.plot) checkOutputPath(values.plot, ['.png'], [...inputs, output]);
+      const extensions = video ? [...videoExtensions, ...audioExtensions] : [...audioExtensions];
+      // the shared check on every file written (OUT-1.ext, ... for several candidates)
+      for (const path of candidatePaths(output, candidates)) checkOutputFile(path, { extensions, inputs });
+      if (values.plot)
+        for (const path of candidatePaths(values.plot, candidates))
+          checkOutputFile(path, { extensions: ['.png'], inputs: [...inputs, output] });
       for (const input of inputs)
         if (input && !existsSync(input)) throw new V2meowError('FILE_NOT_FOUND', 'does not exist', input);
       const outputs = candidatePaths(output, candidates);

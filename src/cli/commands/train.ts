@@ -2,7 +2,6 @@
 // task comes from the registry in src/train/stageRegistry.ts) and assembles trained parts into a model bundle
 // (src/train/export.ts). Options and paths are checked before any work.
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { V2meowError } from '../../errors.js';
 import { exportBundle } from '../../train/export.js';
@@ -15,6 +14,7 @@ import {
   trainStage,
 } from '../../train/stageRegistry.js';
 import '../../train/stages.js';
+import { checkOutputFolder } from '../../util/outputPath.js';
 import { pipelineRoles } from '../../weights/bundle.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
@@ -43,15 +43,6 @@ Docs: docs/training.md.`;
 const whole = { integer: true, min: 0 };
 const count = { integer: true, min: 1 };
 const positive = { min: 0, exclusiveMin: true };
-
-/** Checks an output folder before any work: its parent exists, and it is not a file. */
-function checkOutputFolder(path: string, flag: string): void {
-  const parent = dirname(resolve(path));
-  if (!existsSync(parent))
-    throw new V2meowError('FILE_NOT_FOUND', `${flag}: folder ${parent} does not exist`, path);
-  if (existsSync(path) && !statSync(path).isDirectory())
-    throw new V2meowError('BAD_ARGUMENT', `${flag}: is a file, not a folder`, path);
-}
 
 async function trainStageCommand(name: StageName, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -101,7 +92,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
     throw new V2meowError('FILE_NOT_FOUND', '--data: no such folder', values.data);
   if (values.init !== undefined && (!existsSync(values.init) || statSync(values.init).isDirectory()))
     throw new V2meowError('FILE_NOT_FOUND', '--init: no such file', values.init);
-  checkOutputFolder(values.out, '--out');
+  checkOutputFolder(values.out);
   const log = (m: string) => process.stderr.write(`${m}\n`);
   return runLaunched(values, settings.batchSize, async (parallel) => {
     const summary = await trainStage(
