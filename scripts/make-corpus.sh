@@ -37,27 +37,7 @@ v2meow() { node bin/v2meow.js "$@"; }
 
 # Generated GM pieces, rendered to 16 kHz WAV (skipping renders already there).
 v2meow corpus midi -o "$RENDERS/mid" --count "$MIDI_COUNT" --seconds "$MIDI_SECONDS" --seed 1 >&2
-mkdir -p "$RENDERS/wav"
-render() {
-  local midi=$1 name wav font
-  name=$(basename "$midi" .mid)
-  wav="$RENDERS/wav/$name.wav"
-  [ -s "$wav" ] && return 0
-  # Alternate the two soundfonts by piece number (even: FluidR3_GM, odd: MuseScore General Lite).
-  if (( 10#${name##*-} % 2 == 0 )); then font=/usr/share/sounds/sf2/FluidR3_GM.sf2; else
-    font=/usr/share/sounds/sf3/MuseScore_General_Lite.sf3; fi
-  fluidsynth -ni -q -g 0.6 -r 16000 -F "$wav.tmp.wav" "$font" "$midi" >/dev/null 2>&1 && mv "$wav.tmp.wav" "$wav"
-}
-export -f render
-export RENDERS
-find "$RENDERS/mid" -name '*.mid' | sort | xargs -P "$JOBS" -I{} bash -c 'render "$1"' _ {}
-cat >"$RENDERS/wav/LICENSE" <<'EOF'
-Generated General MIDI pieces (v2meow `corpus midi --seed 1`, Apache-2.0, part of this project),
-rendered with fluidsynth using the FluidR3_GM soundfont (Debian fluid-soundfont-gm, MIT: Permission is
-hereby granted, free of charge ...) and MuseScore_General_Lite (Debian musescore-general-soundfont-small,
-MIT, parts public domain or CC0).
-SPDX-License-Identifier: Apache-2.0 AND MIT
-EOF
+bash scripts/render-midi.sh "$RENDERS/mid" "$RENDERS/wav" "$JOBS"
 echo "make-corpus: $(find "$RENDERS/wav" -name '*.wav' | wc -l) rendered pieces" >&2
 
 MUSIC="$SHARED/media/music"

@@ -56,20 +56,7 @@ RENDERS=data/corpus-src/midi
 [ -d "$RENDERS/wav" ] || bash scripts/make-corpus.sh
 MORE="$SRC/midi"
 v2meow corpus midi -o "$MORE/mid" --count "$MORE_MIDI" --seconds 90 --seed 2 >&2
-mkdir -p "$MORE/wav"
-render() {
-  local midi=$1 name wav font
-  name=$(basename "$midi" .mid)
-  wav="$MORE/wav/$name.wav"
-  [ -s "$wav" ] && return 0
-  if (( 10#${name##*-} % 2 == 0 )); then font=/usr/share/sounds/sf2/FluidR3_GM.sf2; else
-    font=/usr/share/sounds/sf3/MuseScore_General_Lite.sf3; fi
-  fluidsynth -ni -q -g 0.6 -r 16000 -F "$wav.tmp.wav" "$font" "$midi" >/dev/null 2>&1 && mv "$wav.tmp.wav" "$wav"
-}
-export -f render
-export MORE
-find "$MORE/mid" -name '*.mid' | sort | xargs -P 2 -I{} bash -c 'render "$1"' _ {}
-cp "$RENDERS/wav/LICENSE" "$MORE/wav/LICENSE"
+bash scripts/render-midi.sh "$MORE/mid" "$MORE/wav" 2
 
 MUSIC="$SHARED/media/music"
 VIDEO="$SHARED/media/video"
