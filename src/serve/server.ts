@@ -3,7 +3,7 @@
 // ffprobe before queueing; or a JSON text-only request), GET /api/jobs/:id, its events (SSE fed by BullMQ's
 // QueueEvents), its outputs, DELETE, and GET /api/style (the text style encoder the CLI uses). No generation
 // runs here: jobs go to Redis and worker processes (worker.ts). Errors are JSON { error, code }.
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { TextStyleEncoder } from '../encoders/textStyle.js';
 import { V2meowError } from '../errors.js';
 import { assertDecodableVideo, probe } from '../media/probe.js';
 import { assertSameOrigin, readJsonBody, send, sendHtml, sendJson } from '../server/http.js';
-import { parseRange } from '../server/media.js';
+import { sendFile } from '../server/media.js';
 import {
   isJobId,
   type JobData,
@@ -289,44 +289,15 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     const k = /^[1-9][0-9]?$/.test(n) ? Number(n) - 1 : -1;
     const name = outputs[k];
     if (!name) throw new ApiError(404, 'NOT_FOUND', 'no such output');
-    const path = join(jobDir(dataDir, id), name);
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      throw new ApiError(404, 'NOT_FOUND', 'no such output');
-    }
-    let range: { start: number; end: number } | undefined;
-    try {
-      range = parseRange(request.headers.range, size);
-    } catch {
-      send(response, 416, 'text/plain; charset=utf-8', 'range not satisfiable', {
-        'Content-Range': `bytes */${size}`,
-      });
-      return;
-    }
-    const start = range?.start ?? 0;
-    const end = range?.end ?? size - 1;
     const download = new URL(request.url ?? '/', 'http://x').searchParams.has('download');
-    response.writeHead(range ? 206 : 200, {
-      'Content-Type': name.endsWith('.wav') ? 'audio/wav' : 'video/mp4',
-      'Content-Length': String(end - start + 1),
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, max-age=3600',
-      'X-Content-Type-Options': 'nosniff',
-      ...(download
-        ? { 'Content-Disposition': `attachment; filename="v2meow-${id.slice(0, 8)}-${name}"` }
-        : {}),
-      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
-    });
-    if (request.method === 'HEAD' || size === 0) {
-      response.end();
-      return;
-    }
-    const stream = createReadStream(path, { start, end });
-    stream.on('error', () => response.destroy());
-    response.on('close', () => stream.destroy());
-    stream.pipe(response);
+    sendFile(
+      request,
+      response,
+      join(jobDir(dataDir, id), name),
+      name.endsWith('.wav') ? 'audio/wav' : 'video/mp4',
+      () => new ApiError(404, 'NOT_FOUND', 'no such output'),
+      download ? { 'Content-Disposition': `attachment; filename="v2meow-${id.slice(0, 8)}-${name}"` } : {},
+    );
   }
 
   async function openEvents(response: ServerResponse, id: string) {

@@ -40,12 +40,26 @@ export function serveMedia(
   name: string,
 ): void {
   if (!allowed.has(name)) throw new HttpError(404, 'no such clip');
-  const path = join(mediaDir, name);
+  sendFile(request, response, join(mediaDir, name), 'video/mp4', () => new HttpError(404, 'no such clip'));
+}
+
+/**
+ * Answers GET/HEAD with the file at `path` (one byte range when the request asks for it, 416 for a range that
+ * cannot be served), streamed. `missing()` is the error thrown when the file cannot be read.
+ */
+export function sendFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  contentType: string,
+  missing: () => Error,
+  headers: Record<string, string> = {},
+): void {
   let size: number;
   try {
     size = statSync(path).size;
   } catch {
-    throw new HttpError(404, 'no such clip');
+    throw missing();
   }
   let range: { start: number; end: number } | undefined;
   try {
@@ -59,11 +73,12 @@ export function serveMedia(
   const start = range?.start ?? 0;
   const end = range?.end ?? size - 1;
   response.writeHead(range ? 206 : 200, {
-    'Content-Type': 'video/mp4',
+    'Content-Type': contentType,
     'Content-Length': String(end - start + 1),
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'private, max-age=3600',
     'X-Content-Type-Options': 'nosniff',
+    ...headers,
     ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
   });
   if (request.method === 'HEAD' || size === 0) {
