@@ -1,7 +1,7 @@
 // Train step time of each stage (issue 13's compute plan): the stage trainers' own batch path
 // (src/train/stage*Task.ts: reader batch -> the stage's tensors -> forward, backward, gradient clipping and an
 // AdamW update, as src/train/loop.ts runs them) on a synthetic reader batch with the real shapes (semantic
-// vocabulary 1024, 12 codec levels of 1024, half the rows paired with motion 16-d at 8 Hz, semantic 1280-d at
+// vocabulary of the committed tokenizer, 12 codec levels of 1024, half the rows paired with motion 16-d at 8 Hz, pose 51-d at 4 Hz, semantic 1280-d at
 // 1 Hz and tokens 49 x 256 at 1 Hz). Prints seconds per step (median of the timed steps after one warm-up
 // step), the CPU seconds of this process per step (user + system, all libtorch threads: what a CPU-hour
 // budget buys), and the machine's load average, which matters on a shared machine.
@@ -43,6 +43,7 @@ const facts: DatasetFacts = {
   acousticLevels: 12,
   visualStreams: new Map([
     ['motion', { rateHz: 8, numFrames: 0, dim: 16, kind: 'dense' }],
+    ['pose', { rateHz: 4, numFrames: 0, dim: 51, kind: 'dense' }],
     ['semantic', { rateHz: 1, numFrames: 0, dim: 1280, kind: 'dense' }],
     ['tokens', { rateHz: 1, numFrames: 0, dim: 49, kind: 'tokens', vocabularySize: 256 }],
   ]),
@@ -72,7 +73,7 @@ function syntheticBatch(seconds: number): PairBatch {
     batchSize,
     numSemanticFrames: s,
     acousticLevels: 12,
-    semantic: ints(batchSize * s, 1024),
+    semantic: ints(batchSize * s, facts.semanticVocabularySize),
     acoustic: ints(batchSize * 12 * 2 * s, 1024),
     style: reals(batchSize * styleDim),
     musicCurves: reals(batchSize * s * 6),

@@ -10,10 +10,13 @@
 //
 // Blocks >= 64 KiB are rounded up to a size class (64 KiB steps below 4 MiB, 1 MiB steps above) and come from
 // mmap; smaller ones use posix_memalign / free, and trimMemory() (malloc_trim) returns their free heap pages.
-// The cache holds at most V2MEOW_CACHE_MB (default 2048) MiB of free blocks; beyond it, freed blocks go back to
-// the system at once. emptyCache() releases every cached block.
+// The cache holds at most V2MEOW_CACHE_MB MiB of free blocks (default: a quarter of physical memory, at least
+// 2048 MiB); beyond it, freed blocks go back to the system at once. emptyCache() releases every cached block.
+// Measured (bench:stage-train, stage 2 small, batch 8 x 10 s, whose step peaks above 2 GiB): a 2048 MiB cap made
+// every step unmap and fault its attention blocks again, 17.1 s/step; 8192 MiB, 6.4 s/step.
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <c10/core/CPUAllocator.h>
 
@@ -38,6 +41,11 @@ size_t SizeClass(size_t bytes) {
 class CachingCpuAllocator final : public at::Allocator {
  public:
   CachingCpuAllocator() {
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && pageSize > 0) {
+      const size_t quarter = static_cast<size_t>(pages) * static_cast<size_t>(pageSize) / 4;
+      if (quarter > limit_) limit_ = quarter;
+    }
     const char* env = std::getenv("V2MEOW_CACHE_MB");
     if (env) limit_ = static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20;
   }
