@@ -22,7 +22,7 @@ import { numberOption } from '../options.js';
 const usage = `usage:
   v2meow train stage1|stage2|stage3 --data DIR --out DIR [--preset small] [--init FILE] [--batch 8]
                [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
-               [--validate-every 500] [--seconds 10|3] [--seed 0]
+               [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
                ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
                --text-style DIR [--part ROLE=PATH]... [--partial] [--name NAME] [--note TEXT]
@@ -31,7 +31,9 @@ stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --c
         SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
         loss.png in --out. A checkpoint in --out is resumed; otherwise --init FILE gives the starting
         weights. AdamW, --warmup steps of linear warmup, then cosine decay to 10% at --max-steps; --seconds
-        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3).
+        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3). --set
+        replaces a field of the preset's model config on a fresh run (e.g. --set numDecoderLayers=4
+        --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]'; fields: docs/stages.md).
         ${launchHelp}
 export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
@@ -62,6 +64,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
       'validate-every': { type: 'string' },
       seconds: { type: 'string' },
       seed: { type: 'string' },
+      set: { type: 'string', multiple: true },
       ...launchFlagOptions,
     },
   });
@@ -88,6 +91,16 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
     cropSeconds: numberOption(values.seconds, '--seconds', d.cropSeconds, positive),
     seed: numberOption(values.seed, '--seed', d.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
   };
+  const configOverrides: Record<string, unknown> = {};
+  for (const item of values.set ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new UsageError(`--set: KEY=JSON, got '${item}'`);
+    try {
+      configOverrides[item.slice(0, eq)] = JSON.parse(item.slice(eq + 1));
+    } catch {
+      throw new UsageError(`--set ${item.slice(0, eq)}: not JSON: '${item.slice(eq + 1)}'`);
+    }
+  }
   if (!existsSync(values.data) || !statSync(values.data).isDirectory())
     throw new V2meowError('FILE_NOT_FOUND', '--data: no such folder', values.data);
   if (values.init !== undefined && (!existsSync(values.init) || statSync(values.init).isDirectory()))
@@ -103,6 +116,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
         dataDir: values.data!,
         outDir: values.out!,
         initFrom: values.init,
+        configOverrides,
         log,
       },
       { provenance: { command: `v2meow train ${name} ${args.join(' ')}` }, parallel },
