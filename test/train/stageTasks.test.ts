@@ -14,6 +14,7 @@ import { trainCommand } from '../../src/cli/commands/train.js';
 import { assignSplit } from '../../src/data/split.js';
 import { buildDataset, defaultDatasetSplit } from '../../src/dataset/builder.js';
 import { PairDataset } from '../../src/dataset/reader.js';
+import type { Stage2Config } from '../../src/models/stage2.js';
 import type { FeatureStream } from '../../src/features/streams.js';
 import { encodeWav } from '../../src/media/index.js';
 import { probe } from '../../src/media/probe.js';
@@ -254,6 +255,42 @@ describe('stage trainers', () => {
     const hours = (manifest.provenance.dataHoursBySource as Record<string, Record<string, number>>).stage2!;
     assert.ok(hours.films! > 0 && hours.tones! > 0, JSON.stringify(hours));
     assert.ok(Number((stage1!.provenance!.validation as { bestScore: number }).bestScore) > 0);
+  });
+
+  test('--set replaces config fields of a fresh run; unknown fields and wrong types fail before any work', async () => {
+    const out = join(root, 'set-run');
+    const code = await trainCommand.run([
+      'stage2',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--max-steps',
+      '1',
+      ...common,
+      '--set',
+      'semanticPrefix=false',
+      '--set',
+      'alignedSemantic=[0,1]',
+      '--set',
+      'maxFrames=300',
+    ]);
+    assert.equal(code, 0);
+    const config = readModelInfo<Stage2Config>(join(out, runFiles.checkpoint), 'stage2').config;
+    assert.equal(config.semanticPrefix, false);
+    assert.deepEqual(config.alignedSemantic, [0, 1]);
+    assert.equal(config.maxFrames, 300);
+    for (const [item, pattern] of [
+      ['noSuchField=1', /--set: stage2 has no config field 'noSuchField'/],
+      ['semanticPrefix=3', /--set semanticPrefix: stage2's semanticPrefix is boolean, got 3/],
+    ] as const) {
+      const bad = join(root, 'set-bad-run');
+      await assert.rejects(
+        trainCommand.run(['stage2', '--data', data, '--out', bad, ...common, '--set', item]),
+        (e: Error) => pattern.test(e.message),
+      );
+      assert.ok(!existsSync(join(bad, runFiles.checkpoint)));
+    }
   });
 
   test('a dataset without a stream the stage-1 config wants fails before any work, naming dataset and stream', () => {
