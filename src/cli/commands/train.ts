@@ -25,7 +25,7 @@ const usage = `usage:
                [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
                ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
-               --text-style DIR [--part ROLE=PATH]... [--partial] [--name NAME] [--note TEXT]
+               --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--name NAME] [--note TEXT]
 
 stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --checkpoint-minutes, and on
         SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
@@ -38,7 +38,8 @@ stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --c
 export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
         source, validation figures, commit), and the training logs. Parts that do not fit together (token
-        vocabulary, levels, rates) are refused before anything is written. --partial allows a bundle
+        vocabulary, levels, rates) are refused before anything is written. --half stores the stages'
+        weights as float16 (half the size; loading casts them back). --partial allows a bundle
         without every pipeline part; --part adds a part under another role.
 Docs: docs/training.md.`;
 
@@ -146,6 +147,7 @@ async function exportCommand(args: string[]): Promise<number> {
       'text-style': { type: 'string' },
       part: { type: 'string', multiple: true },
       partial: { type: 'boolean', default: false },
+      half: { type: 'boolean', default: false },
       name: { type: 'string' },
       note: { type: 'string' },
     },
@@ -171,6 +173,7 @@ async function exportCommand(args: string[]): Promise<number> {
     name: values.name,
     parts,
     requiredRoles: values.partial ? [] : pipelineRoles,
+    halfPrecisionRoles: values.half ? ['stage1', 'stage2', 'stage3'] : [],
     provenance: {
       command: `v2meow train export ${args.join(' ')}`,
       ...(values.note ? { note: values.note } : {}),
