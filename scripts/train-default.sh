@@ -9,7 +9,9 @@
 #            (1.70 vs 2.65 CPU-s, batch 8, one thread), and the semantic token of each step's own time is handed
 #            over instead of being searched for; 6 s crops and 6 s generation windows (maxFrames 300);
 #   stage 1  the small preset with aligned conditioning, 10 s crops, music rows (curves from the music itself)
-#            and the film pairs.
+#            and the film pairs; the rhythm curves are its only video stream: the training set holds 11 s of
+#            paired video, too little to learn what MobileNet, motion or pose features mean, and a stream the
+#            model never saw present would only shift its input at generation (V2M-Zero's music-only route).
 # Environment: DATA (data/pairs), RUNS (runs/default), THREADS (1 per run), MINUTES (170: this session's
 # share), STAGES ("stage3 stage2 stage1").
 set -euo pipefail
@@ -27,7 +29,8 @@ common=(--lr 5e-4 --warmup 200 --checkpoint-minutes 5 --max-minutes "$MINUTES")
 args_stage3=(--seconds 3 --batch 8 --max-steps 4000 --validate-every 250)
 args_stage2=(--seconds 6 --batch 8 --max-steps 3000 --validate-every 250
   --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]' --set maxFrames=300)
-args_stage1=(--seconds 10 --batch 8 --max-steps 3000 --validate-every 250)
+args_stage1=(--seconds 10 --batch 8 --max-steps 3000 --validate-every 250
+  --set 'streams=[{"name":"curves","kind":"dense","dim":6,"rateHz":25}]')
 
 for stage in $STAGES; do
   out="$RUNS/$stage"
