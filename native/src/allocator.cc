@@ -8,6 +8,9 @@
 // per-size free lists and hands them out again: a training step then reuses the same blocks, with no system
 // calls and no page faults, and memory is bounded by the loop's peak plus a capped cache.
 //
+// On a miss, cached blocks of other sizes, as many bytes as the new block, are unmapped first (ReleaseFor), so
+// the footprint follows the peak in use rather than growing with every new shape.
+//
 // Blocks >= 64 KiB are rounded up to a size class (64 KiB steps below 4 MiB, 1 MiB steps above) and come from
 // mmap; smaller ones use posix_memalign / free, and trimMemory() (malloc_trim) returns their free heap pages.
 // The cache holds at most V2MEOW_CACHE_MB MiB of free blocks (default: a quarter of physical memory, at least
@@ -21,6 +24,7 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -100,6 +104,7 @@ class CachingCpuAllocator final : public at::Allocator {
         return data;
       }
     }
+    ReleaseFor(size);
     void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (data == MAP_FAILED) {
       EmptyCache();  // out of memory or address space: drop the cache and try once more
@@ -110,6 +115,29 @@ class CachingCpuAllocator final : public at::Allocator {
     inUse_ += size;
     sizes_[data] = size;
     return data;
+  }
+
+  // A miss: before mapping `size` new bytes, unmap at least as many cached bytes of other size classes, so
+  // that a workload whose shapes keep changing (a data pipeline over files of every length) keeps its
+  // footprint near its peak in use instead of growing by the cache. A loop with fixed shapes (a training
+  // step) stops missing after its first step and never gets here.
+  void ReleaseFor(size_t size) {
+    std::vector<std::pair<void*, size_t>> victims;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      size_t released = 0;
+      for (auto it = free_.begin(); it != free_.end() && released < size;) {
+        auto& blocks = it->second;
+        while (!blocks.empty() && released < size) {
+          victims.emplace_back(blocks.back(), it->first);
+          blocks.pop_back();
+          released += it->first;
+          cached_ -= it->first;
+        }
+        it = blocks.empty() ? free_.erase(it) : std::next(it);
+      }
+    }
+    for (auto& [block, bytes] : victims) munmap(block, bytes);
   }
 
   void Deallocate(void* data) {
