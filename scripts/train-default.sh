@@ -26,10 +26,10 @@ STAGES=${STAGES:-stage3 stage2 stage1}
 [ -f dist/src/cli/main.js ] || npx tsc -p .
 
 common=(--lr 5e-4 --warmup 200 --checkpoint-minutes 5 --max-minutes "$MINUTES")
-args_stage3=(--seconds 3 --batch 8 --max-steps 4000 --validate-every 250)
-args_stage2=(--seconds 6 --batch 8 --max-steps 3000 --validate-every 250
+args_stage3=(--seconds 3 --batch 8 --max-steps "${STEPS3:-1200}" --validate-every 200)
+args_stage2=(--seconds 6 --batch 8 --max-steps "${STEPS2:-1600}" --validate-every 200
   --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]' --set maxFrames=300)
-args_stage1=(--seconds 10 --batch 8 --max-steps 3000 --validate-every 250
+args_stage1=(--seconds 10 --batch 8 --max-steps "${STEPS1:-1200}" --validate-every 200
   --set 'streams=[{"name":"curves","kind":"dense","dim":6,"rateHz":25}]')
 
 for stage in $STAGES; do

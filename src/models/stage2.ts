@@ -159,7 +159,10 @@ export class Stage2 extends nn.Module {
       ? this.child('alignedEmbed', new nn.Embedding(offsets.length * config.semanticVocabularySize, d, 0.02))
       : null;
     if (!encDec && config.semanticPrefix === false && !this.alignedEmbed)
-      throw new V2meowError('BAD_ARGUMENT', 'stage 2 without a semantic prefix needs alignedSemantic offsets');
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        'stage 2 without a semantic prefix needs alignedSemantic offsets',
+      );
   }
 
   /** decoderOnly with the semantic tokens as a prefix of the stack's sequence. */

@@ -52,7 +52,10 @@ describe('stage 1 aligned conditioning', () => {
     new Float32Array(frames * 6).map((_, i) => Math.sin(i * 0.7) * 3),
     [1, frames, 6],
   );
-  const style = tensor(new Float32Array(100).map((_, i) => Math.cos(i)), [1, 100]);
+  const style = tensor(
+    new Float32Array(100).map((_, i) => Math.cos(i)),
+    [1, 100],
+  );
   const conditions = { streams: { curves }, style };
 
   test('has the projection and uses it: teacher forcing the greedy tokens reproduces them', () => {
