@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatHours } from '../../data/corpusInfo.js';
+import { formatHours } from '../../data/indexCommon.js';
 import { parseSplit } from '../../data/split.js';
 import {
   buildDataset,
