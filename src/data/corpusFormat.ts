@@ -128,13 +128,8 @@ export function isShardFileName(file: unknown): file is string {
 
 /** Reads and checks OUT_DIR/index.json (shard paths confined to the folder). */
 export function readCorpusIndex(corpusDir: string): CorpusIndex {
-  const read = readIndexFile(corpusDir, {
-    what: 'corpus',
-    formatName: corpusFormatName,
-    version: corpusFormatVersion,
-  });
-  const { path } = read;
-  const index = read.index as CorpusIndex;
+  const kind = { what: 'corpus', formatName: corpusFormatName, version: corpusFormatVersion };
+  const { path, index } = readIndexFile<CorpusIndex>(corpusDir, kind);
   if (!Array.isArray(index.shards) || !Array.isArray(index.sources) || !index.settings?.segmentSamples)
     throw new V2meowError('BAD_FORMAT', 'corpus index lacks shards, sources or settings', path);
   for (const shard of index.shards) {

@@ -54,9 +54,9 @@ export const indexFileName = 'index.json';
 
 /**
  * Reads DIR/index.json and checks that it is a JSON object with the right format name and version; the
- * caller checks the fields of its own format. Throws V2meowError naming the file.
+ * caller checks the other fields of its format I. Throws V2meowError naming the file.
  */
-export function readIndexFile(dir: string, kind: IndexKind): { path: string; index: unknown } {
+export function readIndexFile<I>(dir: string, kind: IndexKind): { path: string; index: I } {
   const path = join(dir, indexFileName);
   let text: string;
   try {
@@ -84,7 +84,7 @@ export function readIndexFile(dir: string, kind: IndexKind): { path: string; ind
       `${kind.what} format version ${index.version}, this v2meow reads ${kind.version}`,
       path,
     );
-  return { path, index };
+  return { path, index: index as I };
 }
 
 /** Hours as `h:mm` plus decimal hours, e.g. `5:32 (5.53 h)`. */
@@ -98,7 +98,7 @@ export function hoursCells(hours: SplitHours): string[] {
   return [...splitNames, 'all' as const].map((split) => hours[split].toFixed(3));
 }
 
-/** Rows of a header plus table: columns two spaces apart, the first padded on the right, the others on the left. */
+/** Header and rows as lines, columns two spaces apart: the first padded right, the others left (numbers). */
 export function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((cell, column) =>
     Math.max(cell.length, ...rows.map((row) => row[column]!.length)),
@@ -138,7 +138,7 @@ export function licenseCountLines(
   return [...counts].sort((a, b) => b[1] - a[1]).map(([names, count]) => `  ${names}: ${count}`);
 }
 
-/** The `skipped (unreadable): N` and `held out: N` lines, each followed by its files, one indented line each. */
+/** The `skipped (unreadable): N` and `held out: N` lines, each followed by its files, one a line. */
 export function skippedAndHeldOutLines(index: {
   readonly skipped: readonly SkippedFile[];
   readonly heldOut: readonly string[];

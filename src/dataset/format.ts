@@ -46,12 +46,17 @@ export interface FeaturizerIds {
   readonly videoCurves: string;
 }
 
-/** How a visual stream is stored in an example. */
+/** How a visual stream is stored in an example (and laid out in a batch: BatchStream of reader.ts). */
 export interface StoredStreamInfo {
+  /** Frames per second. */
   readonly rateHz: number;
+  /** Frames of the example (of the window, in a batch). */
   readonly numFrames: number;
+  /** Values per frame. */
   readonly dim: number;
+  /** 'dense': features (stored F16); 'tokens': integer ids (stored I16). */
   readonly kind: 'dense' | 'tokens';
+  /** Distinct ids of a 'tokens' stream. */
   readonly vocabularySize?: number;
 }
 
@@ -129,13 +134,8 @@ export interface DatasetIndex {
 
 /** Reads and checks DIR/index.json. */
 export function readDatasetIndex(dir: string): DatasetIndex {
-  const read = readIndexFile(dir, {
-    what: 'dataset',
-    formatName: datasetFormatName,
-    version: datasetFormatVersion,
-  });
-  const { path } = read;
-  const index = read.index as DatasetIndex;
+  const kind = { what: 'dataset', formatName: datasetFormatName, version: datasetFormatVersion };
+  const { path, index } = readIndexFile<DatasetIndex>(dir, kind);
   if (!Array.isArray(index.examples) || !index.totals)
     throw new V2meowError('BAD_FORMAT', 'dataset index lacks examples or totals', path);
   return index;
