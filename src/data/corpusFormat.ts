@@ -1,19 +1,29 @@
 // The on-disk format of a training corpus (issue 7, part 2): fixed-length mono segments stored as PCM16
 // little-endian in shard files, described by one versioned JSON index (OUT_DIR/index.json). Shards of one
-// split hold segments shuffled across source files; a segment never spans two sources.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+// split hold segments shuffled across source files; a segment never spans two sources. Splits, hours, licence
+// records and the reading of index.json are shared with the training set's format (indexCommon.ts).
+import { isAbsolute, normalize, sep } from 'node:path';
 import { V2meowError } from '../errors.js';
+import {
+  type LicenseRecord,
+  readIndexFile,
+  type SkippedFile,
+  type SourceFolderHours,
+  type SplitFractions,
+  type SplitHours,
+  type SplitName,
+} from './indexCommon.js';
+
+export {
+  indexFileName,
+  type LicenseRecord,
+  type SplitFractions,
+  type SplitName,
+  splitNames,
+} from './indexCommon.js';
 
 export const corpusFormatName = 'v2meow-corpus';
 export const corpusFormatVersion = 1;
-export const indexFileName = 'index.json';
-
-export const splitNames = ['train', 'validation', 'test'] as const;
-export type SplitName = (typeof splitNames)[number];
-
-/** Fractions of source files per split; they sum to 1. */
-export type SplitFractions = Readonly<Record<SplitName, number>>;
 
 /** Settings a corpus was built with; a resumed build must use the same ones. */
 export interface CorpusSettings {
@@ -31,22 +41,6 @@ export interface CorpusSettings {
   readonly silenceThresholdDb: number;
   /** Segments per shard file (the last shard of a split holds fewer). */
   readonly segmentsPerShard: number;
-}
-
-/** A license file found for one or more source files. */
-export interface LicenseRecord {
-  /** Index into CorpusIndex.licenses. */
-  readonly id: number;
-  /** Where the license was found: a sibling file, a file in an enclosing folder, or a Debian package. */
-  readonly kind: 'sibling' | 'folder' | 'debian';
-  /** Absolute path of the license/copyright file as found at build time. */
-  readonly file: string;
-  /** Debian package owning the source files, when kind is 'debian'. */
-  readonly debianPackage?: string;
-  /** License names read from the file (SPDX-like short names, best effort), e.g. ['CC-BY-SA-3.0']. */
-  readonly names: readonly string[];
-  /** Copy of the license text inside the corpus folder, relative to it. */
-  readonly copy: string;
 }
 
 /** One source audio file. */
@@ -88,11 +82,9 @@ export interface ShardRecord {
 
 /** Hours (and counts) per split, overall and per source folder. */
 export interface CorpusTotals {
-  readonly hours: Readonly<Record<SplitName | 'all', number>>;
-  readonly segments: Readonly<Record<SplitName | 'all', number>>;
-  readonly bySource: Readonly<
-    Record<string, Readonly<Record<SplitName | 'all', number>> & { files: number }>
-  >;
+  readonly hours: SplitHours;
+  readonly segments: SplitHours;
+  readonly bySource: Readonly<Record<string, SourceFolderHours>>;
 }
 
 export interface CorpusIndex {
@@ -106,7 +98,7 @@ export interface CorpusIndex {
   readonly licenses: readonly LicenseRecord[];
   readonly shards: readonly ShardRecord[];
   /** Files that could not be decoded: skipped with a warning. */
-  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  readonly skipped: readonly SkippedFile[];
   /** Source folders that held no candidate audio file. */
   readonly emptyFolders: readonly string[];
   /** Files excluded on purpose (--hold-out), e.g. evaluation clips. */
@@ -136,33 +128,8 @@ export function isShardFileName(file: unknown): file is string {
 
 /** Reads and checks OUT_DIR/index.json (shard paths confined to the folder). */
 export function readCorpusIndex(corpusDir: string): CorpusIndex {
-  const path = join(corpusDir, indexFileName);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new V2meowError(
-      'FILE_NOT_FOUND',
-      'no corpus index (was `v2meow corpus build` run and finished?)',
-      path,
-    );
-  }
-  let index: CorpusIndex;
-  try {
-    index = JSON.parse(text) as CorpusIndex;
-  } catch (error) {
-    throw new V2meowError('BAD_FORMAT', 'corpus index is not valid JSON', path, { cause: error });
-  }
-  if (typeof index !== 'object' || index === null || Array.isArray(index))
-    throw new V2meowError('BAD_FORMAT', 'corpus index is not a JSON object', path);
-  if (index.format !== corpusFormatName)
-    throw new V2meowError('BAD_FORMAT', 'not a v2meow corpus index', path);
-  if (index.version !== corpusFormatVersion)
-    throw new V2meowError(
-      'VERSION_MISMATCH',
-      `corpus format version ${index.version}, this v2meow reads ${corpusFormatVersion}`,
-      path,
-    );
+  const kind = { what: 'corpus', formatName: corpusFormatName, version: corpusFormatVersion };
+  const { path, index } = readIndexFile<CorpusIndex>(corpusDir, kind);
   if (!Array.isArray(index.shards) || !Array.isArray(index.sources) || !index.settings?.segmentSamples)
     throw new V2meowError('BAD_FORMAT', 'corpus index lacks shards, sources or settings', path);
   for (const shard of index.shards) {

@@ -13,9 +13,14 @@
 //   frameRmsDb     F16 [T]          RMS level of each codec frame's 320 samples, dB re full scale (silence tests)
 //   videoCurves    F16 [S, 6]       rhythm curves of the picture (paired examples only)
 //   visual.NAME    F16 [F, dim]     visual stream NAME at its own rate (I16 for 'tokens' streams)
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { LicenseRecord, SplitName } from '../data/corpusFormat.js';
+import {
+  type LicenseRecord,
+  readIndexFile,
+  type SkippedFile,
+  type SourceFolderHours,
+  type SplitHours,
+  type SplitName,
+} from '../data/indexCommon.js';
 import { V2meowError } from '../errors.js';
 import type { VisualStreamName } from '../features/streams.js';
 
@@ -23,7 +28,7 @@ export const exampleFormatName = 'v2meow-pairs-example';
 export const datasetFormatName = 'v2meow-pairs';
 /** Bumped when example tensors or metadata change meaning; part of every cache key. */
 export const datasetFormatVersion = 1;
-export const datasetIndexFileName = 'index.json';
+export { indexFileName as datasetIndexFileName } from '../data/indexCommon.js';
 export const examplesFolderName = 'examples';
 
 /** paired: a video with its soundtrack; music: music alone (no visual streams). */
@@ -41,12 +46,17 @@ export interface FeaturizerIds {
   readonly videoCurves: string;
 }
 
-/** How a visual stream is stored in an example. */
+/** How a visual stream is stored in an example (and laid out in a batch: BatchStream of reader.ts). */
 export interface StoredStreamInfo {
+  /** Frames per second. */
   readonly rateHz: number;
+  /** Frames of the example (of the window, in a batch). */
   readonly numFrames: number;
+  /** Values per frame. */
   readonly dim: number;
+  /** 'dense': features (stored F16); 'tokens': integer ids (stored I16). */
   readonly kind: 'dense' | 'tokens';
+  /** Distinct ids of a 'tokens' stream. */
   readonly vocabularySize?: number;
 }
 
@@ -99,13 +109,11 @@ export interface DatasetSettings {
 
 export interface DatasetTotals {
   /** Hours by split, overall. */
-  readonly hours: Readonly<Record<SplitName | 'all', number>>;
+  readonly hours: SplitHours;
   /** Hours by kind and split. */
-  readonly byKind: Readonly<Record<ExampleKind, Readonly<Record<SplitName | 'all', number>>>>;
+  readonly byKind: Readonly<Record<ExampleKind, SplitHours>>;
   /** Hours by source folder and split, with file counts. */
-  readonly bySource: Readonly<
-    Record<string, Readonly<Record<SplitName | 'all', number>> & { files: number }>
-  >;
+  readonly bySource: Readonly<Record<string, SourceFolderHours>>;
 }
 
 export interface DatasetIndex {
@@ -118,7 +126,7 @@ export interface DatasetIndex {
   readonly examples: readonly ExampleRecord[];
   readonly licenses: readonly LicenseRecord[];
   /** Files that could not be read (corrupt, no audio, ...): skipped with the reason. */
-  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  readonly skipped: readonly SkippedFile[];
   /** Files left out on purpose (--hold-out). */
   readonly heldOut: readonly string[];
   readonly totals: DatasetTotals;
@@ -126,31 +134,8 @@ export interface DatasetIndex {
 
 /** Reads and checks DIR/index.json. */
 export function readDatasetIndex(dir: string): DatasetIndex {
-  const path = join(dir, datasetIndexFileName);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new V2meowError(
-      'FILE_NOT_FOUND',
-      'no dataset index (was `v2meow dataset build` run and finished?)',
-      path,
-    );
-  }
-  let index: DatasetIndex;
-  try {
-    index = JSON.parse(text) as DatasetIndex;
-  } catch (error) {
-    throw new V2meowError('BAD_FORMAT', 'dataset index is not valid JSON', path, { cause: error });
-  }
-  if (index.format !== datasetFormatName)
-    throw new V2meowError('BAD_FORMAT', 'not a v2meow dataset index', path);
-  if (index.version !== datasetFormatVersion)
-    throw new V2meowError(
-      'VERSION_MISMATCH',
-      `dataset format version ${index.version}, this v2meow reads ${datasetFormatVersion}`,
-      path,
-    );
+  const kind = { what: 'dataset', formatName: datasetFormatName, version: datasetFormatVersion };
+  const { path, index } = readIndexFile<DatasetIndex>(dir, kind);
   if (!Array.isArray(index.examples) || !index.totals)
     throw new V2meowError('BAD_FORMAT', 'dataset index lacks examples or totals', path);
   return index;

@@ -58,12 +58,8 @@ export interface WindowOptions {
 }
 
 /** A visual stream of a batch: [batchSize, numFrames, dim] at its own rate; zero rows where absent. */
-export interface BatchStream {
-  readonly rateHz: number;
-  readonly numFrames: number;
-  readonly dim: number;
-  readonly kind: 'dense' | 'tokens';
-  readonly vocabularySize?: number;
+export interface BatchStream extends StoredStreamInfo {
+  /** [batchSize, numFrames, dim], row-major. */
   readonly data: Float32Array;
   /** 1 where the row has this stream. */
   readonly present: Uint8Array;

@@ -1,8 +1,9 @@
-// What the three stages share: the Transformer sizes and ids every stage config carries, the condition
-// adaptors (each feature stream through its own adaptor to the model width, held onto one timeline and summed,
-// with learned "absent" embeddings for dropped conditions: V2Meow section 3's multi-stream visual encoder),
-// and small tensor helpers.
+// What the three stages share: the Transformer sizes, ids and defaults every stage config carries, the
+// condition adaptors (each feature stream through its own adaptor to the model width, held onto one timeline
+// and summed, with learned "absent" embeddings for dropped conditions: V2Meow section 3's multi-stream visual
+// encoder), and small tensor helpers.
 import { V2meowError } from '../errors.js';
+import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { arange, cat, type Tensor, tensor, where } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 
@@ -34,6 +35,12 @@ export interface StageIds {
   readonly codecId: string;
   /** The semantic tokenizer whose tokens the stage reads or writes (SemanticTokenizer.id). */
   readonly semanticTokenizerId: string;
+}
+
+/** What every stage's config has beside its own fields. */
+export interface StageConfigBase extends TransformerSizes, StageIds {
+  /** Default sampling temperature. */
+  readonly temperature: number;
 }
 
 /** One feature stream a stage reads (src/features/streams.ts). */
@@ -85,6 +92,32 @@ export const sizePresets = {
 
 export type PresetName = keyof typeof sizePresets;
 export const presetNames = Object.keys(sizePresets) as PresetName[];
+
+/** Id of the committed codec (src/codec/soundstream.ts): the stages read and write its tokens by default. */
+export const defaultCodecId = 'v2meow-soundstream-16k';
+
+/**
+ * The first fields of a stage's default config, in the order its model file stores them: the preset's sizes,
+ * the stage's version and the ids of the committed codec and semantic tokenizer. oneStack: the stage runs one
+ * stack (decoder-only stage 2, masked stage 3), which gets the encoder's layers too.
+ */
+export function stageConfigStart(
+  preset: PresetName,
+  version: number,
+  oneStack = false,
+): TransformerSizes & StageIds {
+  const sizes = sizePresets[preset];
+  return {
+    ...sizes,
+    numEncoderLayers: oneStack ? 0 : sizes.numEncoderLayers,
+    numDecoderLayers: oneStack
+      ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers)
+      : sizes.numDecoderLayers,
+    version,
+    codecId: defaultCodecId,
+    semanticTokenizerId: committedSemanticTokenizer.id,
+  };
+}
 
 /** The nn.TransformerConfig of one stack. */
 export function stackConfig(s: TransformerSizes, numLayers: number): nn.TransformerConfig {

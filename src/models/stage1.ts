@@ -20,13 +20,12 @@ import {
   type PresetName,
   repeatRows,
   rowMask,
-  type StageIds,
+  type StageConfigBase,
   StreamAdaptors,
   type StreamInputs,
   type StreamSpec,
-  sizePresets,
   stackConfig,
-  type TransformerSizes,
+  stageConfigStart,
 } from './common.js';
 import {
   defaultTemperatures,
@@ -39,7 +38,7 @@ import {
 export const stage1Kind = 'stage1';
 export const stage1Version = 1;
 
-export interface Stage1Config extends TransformerSizes, StageIds {
+export interface Stage1Config extends StageConfigBase {
   /** The feature streams the encoder reads (all of them form the 'video' condition). */
   readonly streams: readonly StreamSpec[];
   /** Frames per second of the encoder timeline (25 = the semantic rate, or 12.5 for half the length). */
@@ -54,8 +53,6 @@ export interface Stage1Config extends TransformerSizes, StageIds {
   readonly styleDropout: number;
   /** Probability of dropping the video condition (every stream) of a training example. */
   readonly videoDropout: number;
-  /** Default sampling temperature. */
-  readonly temperature: number;
   /**
    * Also add the encoder's output at each token's own frame (through a Linear) to the decoder's input there.
    * Cross-attention has no positions, so without this the decoder can find the encoder frame of its own time
@@ -82,10 +79,7 @@ export const defaultStage1Streams: readonly StreamSpec[] = [
 /** A preset config; `overrides` replace fields (streams, ids, rates). */
 export function stage1Config(preset: PresetName, overrides: Partial<Stage1Config> = {}): Stage1Config {
   return {
-    ...sizePresets[preset],
-    version: stage1Version,
-    codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: committedSemanticTokenizer.id,
+    ...stageConfigStart(preset, stage1Version),
     streams: defaultStage1Streams,
     encoderRateHz: semanticRateHz,
     styleDim,

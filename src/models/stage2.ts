@@ -17,13 +17,12 @@ import {
   dropRows,
   type PresetName,
   repeatRows,
-  type StageIds,
+  type StageConfigBase,
   StreamAdaptors,
   type StreamInputs,
   type StreamSpec,
-  sizePresets,
   stackConfig,
-  type TransformerSizes,
+  stageConfigStart,
 } from './common.js';
 import {
   defaultTemperatures,
@@ -39,7 +38,7 @@ export const stage2Version = 1;
 
 export type Stage2Architecture = 'decoderOnly' | 'encoderDecoder';
 
-export interface Stage2Config extends TransformerSizes, StageIds {
+export interface Stage2Config extends StageConfigBase {
   /** decoderOnly: semantic prefix then acoustic steps; encoderDecoder: semantic + visual encoder. */
   readonly architecture: Stage2Architecture;
   /** Token layout of the acoustic steps. */
@@ -56,8 +55,6 @@ export interface Stage2Config extends TransformerSizes, StageIds {
   readonly videoDropout: number;
   /** Longest window (prompt + new frames) one generate() call runs, in acoustic frames (500 = 10 s). */
   readonly maxFrames: number;
-  /** Default sampling temperature. */
-  readonly temperature: number;
   /**
    * Aligned semantic conditioning: each acoustic step's input also gets, for every offset o here, an embedding
    * (one table per offset) of the semantic token at frame f + o (clamped), where f is the semantic frame of the
@@ -72,19 +69,10 @@ export interface Stage2Config extends TransformerSizes, StageIds {
 }
 
 export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config> = {}): Stage2Config {
-  const sizes = sizePresets[preset];
   const architecture = overrides.architecture ?? 'decoderOnly';
   return {
-    ...sizes,
-    // a decoder-only stage has one stack: the encoder's layers go to it
-    numEncoderLayers: architecture === 'decoderOnly' ? 0 : sizes.numEncoderLayers,
-    numDecoderLayers:
-      architecture === 'decoderOnly'
-        ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers)
-        : sizes.numDecoderLayers,
-    version: stage2Version,
-    codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: committedSemanticTokenizer.id,
+    // a decoder-only stage has one stack
+    ...stageConfigStart(preset, stage2Version, architecture === 'decoderOnly'),
     architecture,
     layout: 'delay',
     numLevels: 4,

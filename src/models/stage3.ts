@@ -7,7 +7,6 @@
 //              the coarse and fine level embeddings (a mask id per fine level); trained on masked tokens
 //              (cosine schedule, one level at a time), decoded level by level in a few parallel passes each.
 import { V2meowError } from '../errors.js';
-import { committedSemanticTokenizer } from '../tokens/semantic.js';
 import { F, noGrad, rand, type Tensor, tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { createRandom } from '../util/random.js';
@@ -17,10 +16,9 @@ import {
   asIds,
   type PresetName,
   repeatRows,
-  type StageIds,
-  sizePresets,
+  type StageConfigBase,
   stackConfig,
-  type TransformerSizes,
+  stageConfigStart,
 } from './common.js';
 import { batchRows, maskedAfterPass, sampleMaskedExample } from './layouts.js';
 import {
@@ -37,7 +35,7 @@ export const stage3Version = 1;
 
 export type Stage3Layout = 'flattened' | 'masked';
 
-export interface Stage3Config extends TransformerSizes, StageIds {
+export interface Stage3Config extends StageConfigBase {
   /** flattened (autoregressive, AudioLM) or masked (parallel passes, SoundStorm). */
   readonly layout: Stage3Layout;
   /** Coarse levels read (the codec's first levels). */
@@ -50,22 +48,13 @@ export interface Stage3Config extends TransformerSizes, StageIds {
   readonly windowFrames: number;
   /** masked: parallel passes per fine level (SoundStorm: several for the first level, one for the rest). */
   readonly passesPerLevel: readonly number[];
-  /** Default sampling temperature. */
-  readonly temperature: number;
 }
 
 export function stage3Config(preset: PresetName, overrides: Partial<Stage3Config> = {}): Stage3Config {
-  const sizes = sizePresets[preset];
   const layout = overrides.layout ?? 'masked';
   return {
-    ...sizes,
-    // the masked stage has one stack: the encoder's layers go to it
-    numEncoderLayers: layout === 'masked' ? 0 : sizes.numEncoderLayers,
-    numDecoderLayers:
-      layout === 'masked' ? Math.max(sizes.numDecoderLayers, sizes.numEncoderLayers) : sizes.numDecoderLayers,
-    version: stage3Version,
-    codecId: 'v2meow-soundstream-16k',
-    semanticTokenizerId: committedSemanticTokenizer.id,
+    // the masked stage has one stack
+    ...stageConfigStart(preset, stage3Version, layout === 'masked'),
     layout,
     numCoarseLevels: 4,
     numFineLevels: 8,

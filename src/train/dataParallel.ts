@@ -179,10 +179,22 @@ export class DataParallel implements ParallelContext, LoopDataParallel {
   async broadcastFromMain(tensors: readonly Tensor[], what = 'model'): Promise<void> {
     if (!this.group) return;
     await this.#checkSameShapes(tensors, what);
+    const group = this.group;
+    await this.#inPlaceByBuckets(tensors, (flat) => group.broadcast([flat], 0));
+  }
+
+  /**
+   * Runs `collective` on each bucket of `tensors` (same dtype, flattened into one tensor) and copies its
+   * result back into them.
+   */
+  async #inPlaceByBuckets(
+    tensors: readonly Tensor[],
+    collective: (flat: Tensor) => Promise<void>,
+  ): Promise<void> {
     for (const bucket of bucketIndices(tensors.map((t) => [t.dtype, t.numel]))) {
       const flat = tidy(() => cat(bucket.map((i) => tensors[i]!.detach().reshape([-1])))).keep();
       try {
-        await this.group.broadcast([flat], 0);
+        await collective(flat);
         noGrad(() =>
           tidy(() => {
             let offset = 0;
@@ -258,24 +270,8 @@ export class DataParallel implements ParallelContext, LoopDataParallel {
   /** Averages tensors in place over the ranks (running statistics such as EMA codebooks). */
   async averageTensors(tensors: readonly Tensor[]): Promise<void> {
     if (!this.group) return;
-    for (const bucket of bucketIndices(tensors.map((t) => [t.dtype, t.numel]))) {
-      const flat = tidy(() => cat(bucket.map((i) => tensors[i]!.detach().reshape([-1])))).keep();
-      try {
-        await this.group.allReduce([flat], 'mean');
-        noGrad(() =>
-          tidy(() => {
-            let offset = 0;
-            for (const i of bucket) {
-              const t = tensors[i]!;
-              t.copy_(flat.narrow(0, offset, t.numel).reshape(t.shape));
-              offset += t.numel;
-            }
-          }),
-        );
-      } finally {
-        flat.dispose();
-      }
-    }
+    const group = this.group;
+    await this.#inPlaceByBuckets(tensors, (flat) => group.allReduce([flat], 'mean'));
   }
 
   /** Sums (or averages) plain numbers over the ranks, e.g. a loss to log or a step count to agree on. */

@@ -30,7 +30,7 @@ import { PairDataset } from '../../src/dataset/reader.js';
 import type { V2meowError } from '../../src/errors.js';
 import { curveNames } from '../../src/features/streams.js';
 import { encodeWav } from '../../src/media/index.js';
-import { ffmpeg, makeTestVideo } from '../media/fixtures.js';
+import { fastH264, ffmpeg, lavfi, makeTestVideo } from '../media/fixtures.js';
 import { FakeFeaturizer, fakeVisualRates } from './pairsFakes.js';
 
 const rate = 16000;
@@ -86,16 +86,8 @@ before(async () => {
   makeTestVideo(videosDir, 'clip1.mp4', 12);
   makeTestVideo(videosDir, 'clip2.mp4', 9);
   ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=64x48:rate=8:duration=3',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
+    ...lavfi('testsrc2=size=64x48:rate=8:duration=3'),
+    ...fastH264,
     join(videosDir, 'silent-film.mp4'),
   ]);
   writeFileSync(join(musicDir, 'tone-a.wav'), encodeWav(tone(330, 12.33), rate));

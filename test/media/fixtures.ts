@@ -9,24 +9,21 @@ export function ffmpeg(args: string[]): void {
   if (result.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${result.stderr}`);
 }
 
+/** ffmpeg input options of a lavfi source graph (testsrc2, color, sine, ...). */
+export function lavfi(graph: string): string[] {
+  return ['-f', 'lavfi', '-i', graph];
+}
+
+/** ffmpeg output options of the test videos: H.264 at its fastest preset, yuv420p. */
+export const fastH264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+
 /** A 320x240 24 fps test pattern with a 440 Hz tone, `durationSec` long; moov at the end (no faststart). */
 export function makeTestVideo(folder: string, name = 'test.mp4', durationSec = 4): string {
   const path = join(folder, name);
   ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x240:rate=24:duration=${durationSec}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=f=440:d=${durationSec}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
+    ...lavfi(`testsrc2=size=320x240:rate=24:duration=${durationSec}`),
+    ...lavfi(`sine=f=440:d=${durationSec}`),
+    ...fastH264,
     '-c:a',
     'aac',
     '-shortest',
@@ -51,18 +48,10 @@ export function patchFourcc(source: string, folder: string, name: string, from: 
 export function makeRotatedVideo(folder: string): string {
   const plain = join(folder, 'rotated-plain.mp4');
   ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'color=black:s=64x32:r=8:d=1',
+    ...lavfi('color=black:s=64x32:r=8:d=1'),
     '-vf',
     'drawbox=x=0:y=0:w=32:h=32:color=white:t=fill',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
+    ...fastH264,
     plain,
   ]);
   const bytes = readFileSync(plain);

@@ -17,7 +17,7 @@ import {
   writeWav,
 } from '../../src/media/index.js';
 import { mediaDir } from '../helpers.js';
-import { ffmpeg, makeRotatedVideo, makeTestVideo, patchFourcc } from './fixtures.js';
+import { fastH264, ffmpeg, lavfi, makeRotatedVideo, makeTestVideo, patchFourcc } from './fixtures.js';
 
 let folder: string;
 let video: string;
@@ -234,21 +234,7 @@ test('bad input: unsupported codec', async () => {
 
 test('bad input: very large resolution', async () => {
   const huge = join(folder, 'huge.mp4');
-  ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'color=red:s=8192x4352:r=25',
-    '-frames:v',
-    '1',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    huge,
-  ]);
+  ffmpeg([...lavfi('color=red:s=8192x4352:r=25'), '-frames:v', '1', ...fastH264, huge]);
   await expectError(
     drain(decodeFrames(huge, { fps: 1, width: 8, height: 8 })),
     'RESOLUTION_TOO_LARGE',

@@ -152,7 +152,7 @@ describe('c10d process group over Gloo (two ranks in this process, 127.0.0.1)', 
     assert.equal(liveTensorCount(), before);
   });
 
-  test('DataParallel: rank 0 parameters everywhere, gradients averaged (absent on one rank = zero)', async () => {
+  test('DataParallel: rank 0 parameters everywhere, gradients and statistics averaged (absent grad = zero)', async () => {
     const masterPort = await freePort();
     const join = (rank: number) =>
       DataParallel.join({
@@ -179,6 +179,14 @@ describe('c10d process group over Gloo (two ranks in this process, 127.0.0.1)', 
         assert.deepEqual(m[1]!.grad!.toArray(), [1.5]);
       }
       assert.equal(ranks[0]!.lastReducedBytes, 2 * 8 + 4);
+      // running statistics averaged in place, each dtype in its own bucket
+      const stats = ranks.map((_, r) => [tensor([r, 10 * r], [2], { dtype: 'float64' }), tensor([4 * r])]);
+      await Promise.all(ranks.map((dp, r) => dp.averageTensors(stats[r]!)));
+      for (const s of stats) {
+        assert.deepEqual(s[0]!.toArray(), [0.5, 5]);
+        assert.deepEqual(s[1]!.toArray(), [2]);
+        for (const t of s) t.dispose();
+      }
       // a different model on rank 1 is refused on both ranks, naming rank 1
       const other = [tensor([1, 2, 3], [3], { dtype: 'float64' }), tensor([0])];
       const results = await Promise.allSettled([

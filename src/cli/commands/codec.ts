@@ -52,7 +52,11 @@ const positive = { min: 0, exclusiveMin: true };
 /** Loss weights. */
 const weight = { min: 0, max: 1000 };
 
-async function encode(args: string[]): Promise<number> {
+/**
+ * The arguments of encode and decode: one input file, -o OUT (checked: ending in `extension`, not the input),
+ * --codec and --levels. `wants` is the usage error's message.
+ */
+function fileArgs(args: string[], wants: string, extension: string) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -62,10 +66,14 @@ async function encode(args: string[]): Promise<number> {
       levels: { type: 'string' },
     },
   });
-  if (positionals.length !== 1 || !values.output)
-    throw new UsageError('encode wants one input file and -o OUT.v2c');
+  if (positionals.length !== 1 || !values.output) throw new UsageError(wants);
   const input = positionals[0]!;
-  const output = checkOutputFile(values.output, { extensions: ['.v2c'], inputs: [input] });
+  const output = checkOutputFile(values.output, { extensions: [extension], inputs: [input] });
+  return { values: { ...values, output: values.output }, input, output };
+}
+
+async function encode(args: string[]): Promise<number> {
+  const { values, input, output } = fileArgs(args, 'encode wants one input file and -o OUT.v2c', '.v2c');
   assertDecodableAudio(await probe(input));
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', codec.numCodebooks, {
@@ -78,19 +86,7 @@ async function encode(args: string[]): Promise<number> {
 }
 
 async function decode(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      codec: { type: 'string' },
-      levels: { type: 'string' },
-    },
-  });
-  if (positionals.length !== 1 || !values.output)
-    throw new UsageError('decode wants one .v2c file and -o OUT.wav');
-  const input = positionals[0]!;
-  const output = checkOutputFile(values.output, { extensions: ['.wav'], inputs: [input] });
+  const { values, input, output } = fileArgs(args, 'decode wants one .v2c file and -o OUT.wav', '.wav');
   readTokenFile(input); // checked before the codec loads
   const codec = openCodec(values.codec);
   const levels = numberOption(values.levels, '--levels', undefined, { ...count, max: codec.numCodebooks });

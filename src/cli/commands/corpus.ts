@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   type BuildProgressEvent,
   buildCorpus,
+  type CorpusIndex,
   describeCorpus,
   formatHours,
   parseSplit,
@@ -13,6 +14,13 @@ import {
 import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
+import {
+  fileProgressLine,
+  type InfoAction,
+  requiredOutput,
+  runInfo,
+  sourceBuildOptions,
+} from '../sourceBuild.js';
 
 const usage = `usage:
   v2meow corpus build SRC_DIR... -o OUT_DIR [--seconds 2] [--sample-rate 16000] [--split 0.9,0.05,0.05]
@@ -35,10 +43,10 @@ function printProgress(event: BuildProgressEvent): void {
   else if (event.kind === 'warning') process.stderr.write(`corpus: warning: ${event.message}\n`);
   else if (event.kind === 'source')
     process.stderr.write(
-      `[${event.done}/${event.total}] ${event.status.padEnd(7)} ${event.key}` +
-        (event.status === 'skipped'
-          ? '\n'
-          : `  ${event.durationSeconds.toFixed(1)} s, ${event.numSegments} segments, ${event.split}\n`),
+      fileProgressLine(
+        event,
+        () => `${event.durationSeconds.toFixed(1)} s, ${event.numSegments} segments, ${event.split}`,
+      ),
     );
   else
     process.stderr.write(
@@ -54,22 +62,18 @@ async function build(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      output: { type: 'string', short: 'o' },
+      ...sourceBuildOptions,
       seconds: { type: 'string' },
       'sample-rate': { type: 'string' },
-      split: { type: 'string' },
-      seed: { type: 'string' },
-      'hold-out': { type: 'string', multiple: true },
-      jobs: { type: 'string' },
       'silence-db': { type: 'string' },
       'segments-per-shard': { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('give at least one SRC_DIR');
-  if (!values.output) throw new UsageError('-o OUT_DIR is required');
+  const outDir = requiredOutput(values.output);
   const index = await buildCorpus({
     sources: positionals,
-    outDir: values.output,
+    outDir,
     segmentSeconds: numberOption(values.seconds, '--seconds', 2, { min: 0.1, max: 600 }),
     sampleRateHz: numberOption(values['sample-rate'], '--sample-rate', 16000, {
       integer: true,
@@ -90,29 +94,23 @@ async function build(args: string[]): Promise<number> {
   });
   const { hours } = index.totals;
   process.stdout.write(
-    `${values.output}: ${formatHours(hours.all)} in ${index.shards.length} shards ` +
+    `${outDir}: ${formatHours(hours.all)} in ${index.shards.length} shards ` +
       `(train ${hours.train.toFixed(2)} h, validation ${hours.validation.toFixed(2)} h, test ${hours.test.toFixed(2)} h); ` +
       `${index.skipped.length} skipped, ${index.heldOut.length} held out\n`,
   );
   return 0;
 }
 
-function info(args: string[]): number {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' } },
-  });
-  if (positionals.length !== 1) throw new UsageError('give one corpus DIR');
-  const index = readCorpusIndex(positionals[0]!);
-  if (values.json) {
-    const { shards, sources, ...summary } = index;
-    process.stdout.write(
-      `${JSON.stringify({ ...summary, numShards: shards.length, numSources: sources.length }, null, 2)}\n`,
-    );
-  } else process.stdout.write(`${describeCorpus(index)}\n`);
-  return 0;
-}
+const info: InfoAction<CorpusIndex> = {
+  what: 'corpus',
+  read: readCorpusIndex,
+  summary: ({ shards, sources, ...summary }) => ({
+    ...summary,
+    numShards: shards.length,
+    numSources: sources.length,
+  }),
+  describe: describeCorpus,
+};
 
 function midi(args: string[]): number {
   const { values, positionals } = parseArgs({
@@ -143,7 +141,7 @@ export const corpusCommand: Command = {
   async run(args) {
     const [action, ...rest] = args;
     if (action === 'build') return build(rest);
-    if (action === 'info') return info(rest);
+    if (action === 'info') return runInfo(rest, info);
     if (action === 'midi') return midi(rest);
     throw new UsageError(action ? `unknown action '${action}'` : 'give an action: build, info or midi');
   },

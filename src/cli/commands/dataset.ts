@@ -3,10 +3,11 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatHours } from '../../data/corpusInfo.js';
+import { formatHours } from '../../data/indexCommon.js';
 import { parseSplit } from '../../data/split.js';
 import {
   buildDataset,
+  type DatasetIndex,
   type DatasetProgressEvent,
   defaultDatasetSplit,
   describeDataset,
@@ -17,6 +18,13 @@ import { V2meowError } from '../../errors.js';
 import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
+import {
+  fileProgressLine,
+  type InfoAction,
+  requiredOutput,
+  runInfo,
+  sourceBuildOptions,
+} from '../sourceBuild.js';
 
 const usage = `usage:
   v2meow dataset build [--videos DIR]... [--music DIR]... -o OUT_DIR [--jobs 1] [--seed 0] [--split 0.8]
@@ -41,10 +49,11 @@ function printProgress(event: DatasetProgressEvent): void {
   else if (event.kind === 'warning') process.stderr.write(`dataset: warning: ${event.message}\n`);
   else
     process.stderr.write(
-      `[${event.done}/${event.total}] ${event.status.padEnd(7)} ${event.key}` +
-        (event.status === 'skipped'
-          ? '\n'
-          : `  ${event.durationSec.toFixed(1)} s in ${event.seconds.toFixed(1)} s (${(event.durationSec / Math.max(event.seconds, 1e-3)).toFixed(1)}x real time)\n`),
+      fileProgressLine(
+        event,
+        () =>
+          `${event.durationSec.toFixed(1)} s in ${event.seconds.toFixed(1)} s (${(event.durationSec / Math.max(event.seconds, 1e-3)).toFixed(1)}x real time)`,
+      ),
     );
 }
 
@@ -70,13 +79,9 @@ async function build(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
+      ...sourceBuildOptions,
       videos: { type: 'string', multiple: true },
       music: { type: 'string', multiple: true },
-      output: { type: 'string', short: 'o' },
-      jobs: { type: 'string' },
-      seed: { type: 'string' },
-      split: { type: 'string' },
-      'hold-out': { type: 'string', multiple: true },
       codec: { type: 'string' },
       semantic: { type: 'string' },
       'stand-in': { type: 'string' },
@@ -86,7 +91,7 @@ async function build(args: string[]): Promise<number> {
     throw new UsageError(`unexpected argument '${positionals[0]}' (folders go after --videos or --music)`);
   if (!values.videos?.length && !values.music?.length)
     throw new UsageError('give at least one --videos or --music DIR');
-  if (!values.output) throw new UsageError('-o OUT_DIR is required');
+  const outDir = requiredOutput(values.output);
   const jobs = numberOption(values.jobs, '--jobs', 1, { min: 1, max: 64, integer: true });
   const seed = numberOption(values.seed, '--seed', 0, { integer: true, min: 0 });
   const split = splitOption(values.split);
@@ -97,7 +102,7 @@ async function build(args: string[]): Promise<number> {
     if (path !== undefined && !existsSync(path))
       throw new V2meowError('FILE_NOT_FOUND', `${flag}: does not exist`, path);
   // the shared check before any work (an existing folder is resumed; a missing one needs its parent)
-  checkOutputFolder(values.output);
+  checkOutputFolder(outDir);
   const spec = realFeaturizerSpec({
     ...(values.codec ? { codecPath: values.codec } : {}),
     ...(values.semantic ? { semanticTokenizerDir: values.semantic } : {}),
@@ -107,7 +112,7 @@ async function build(args: string[]): Promise<number> {
   const result = await buildDataset({
     videos: values.videos ?? [],
     music: values.music ?? [],
-    outDir: values.output,
+    outDir,
     featurizer: spec,
     jobs,
     seed,
@@ -118,7 +123,7 @@ async function build(args: string[]): Promise<number> {
   const { index } = result;
   const { hours, byKind } = index.totals;
   process.stdout.write(
-    `${values.output}: ${formatHours(hours.all)} in ${index.examples.length} examples ` +
+    `${outDir}: ${formatHours(hours.all)} in ${index.examples.length} examples ` +
       `(paired ${byKind.paired.all.toFixed(3)} h, music ${byKind.music.all.toFixed(3)} h; ` +
       `train ${hours.train.toFixed(3)} h, validation ${hours.validation.toFixed(3)} h, test ${hours.test.toFixed(3)} h); ` +
       `${result.processed} featurized, ${result.cached} cached, ${index.skipped.length} skipped, ` +
@@ -127,22 +132,16 @@ async function build(args: string[]): Promise<number> {
   return 0;
 }
 
-function info(args: string[]): number {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' } },
-  });
-  if (positionals.length !== 1) throw new UsageError('give one dataset DIR');
-  const index = readDatasetIndex(positionals[0]!);
-  if (values.json) {
-    const { examples, licenses, ...summary } = index;
-    process.stdout.write(
-      `${JSON.stringify({ ...summary, numExamples: examples.length, licenses: licenses.map(({ id, names, file }) => ({ id, names, file })) }, null, 2)}\n`,
-    );
-  } else process.stdout.write(`${describeDataset(index)}\n`);
-  return 0;
-}
+const info: InfoAction<DatasetIndex> = {
+  what: 'dataset',
+  read: readDatasetIndex,
+  summary: ({ examples, licenses, ...summary }) => ({
+    ...summary,
+    numExamples: examples.length,
+    licenses: licenses.map(({ id, names, file }) => ({ id, names, file })),
+  }),
+  describe: describeDataset,
+};
 
 export const datasetCommand: Command = {
   name: 'dataset',
@@ -151,7 +150,7 @@ export const datasetCommand: Command = {
   async run(args) {
     const [action, ...rest] = args;
     if (action === 'build') return build(rest);
-    if (action === 'info') return info(rest);
+    if (action === 'info') return runInfo(rest, info);
     throw new UsageError(action ? `unknown action '${action}'` : 'give an action: build or info');
   },
 };
