@@ -284,6 +284,25 @@ export async function evaluateDefaultModel(options: DefaultEvalOptions): Promise
       referenceCodes.push(encodeCodes(codec, wave));
       visualBeats.push(await clipVisualBeats(clip, cache));
     }
+    // the shuffle row's pool: every window of the films, analysed when first drawn (cached by content)
+    const shufflePool = await evaluationClips(filmsFolder, {
+      films: options.films,
+      clipSeconds,
+      clipsPerFilm: Number.POSITIVE_INFINITY,
+    });
+    const windowCache = new Map<string, ClipFeatures>(clips.map((c, i) => [c.name, references[i]!]));
+    const windowFeatures = async (window: EvalClip): Promise<ClipFeatures> => {
+      const known = windowCache.get(window.name);
+      if (known) return known;
+      const wave = await decodeAudio(window.film, {
+        sampleRateHz: audioSampleRateHz,
+        startSec: window.startSec,
+        durationSec: window.seconds,
+      });
+      const f = await analyzeWave(join(folder('shuffle'), `${window.name}.wav`), wave);
+      windowCache.set(window.name, f);
+      return f;
+    };
     let counts: UnigramCounts;
     if (options.dataFolder)
       counts = datasetCounts(options.dataFolder, codec.numCodebooks, codec.codebookSize);
@@ -364,11 +383,12 @@ export async function evaluateDefaultModel(options: DefaultEvalOptions): Promise
         0,
         null,
       );
-      const others = clips.map((c, j) => j).filter((j) => clips[j]!.film !== clip.film);
-      const pool = others.length > 0 ? others : clips.map((_, j) => j).filter((j) => j !== i);
+      // another film's soundtrack: any window of the other films (of this film when there is only one)
+      const otherFilms = shufflePool.filter((c) => c.film !== clip.film);
+      const pool = otherFilms.length > 0 ? otherFilms : shufflePool.filter((c) => c.name !== clip.name);
       const random = createRandom(mixSeed(seed, `shuffle ${clip.name}`));
       for (let k = 0; k < seeds && pool.length > 0; k++)
-        figures('shuffle', references[pool[randomInt(random, pool.length)]!]!, k, null);
+        figures('shuffle', await windowFeatures(pool[randomInt(random, pool.length)]!), k, null);
       const frames = Math.ceil(clip.seconds * acousticRateHz - 1e-9);
       for (let k = 0; k < seeds; k++) {
         const codes = sampleUnigramCodes(counts, frames, mixSeed(seed, `noise ${clip.name} ${k}`));
