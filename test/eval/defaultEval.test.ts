@@ -13,7 +13,7 @@ import { encodeTensorFile, writeBytesDurably } from '../../src/dataset/tensorFil
 import { V2meowError } from '../../src/errors.js';
 import { addCodes, datasetCounts, emptyCounts, sampleUnigramCodes } from '../../src/eval/codecBaselines.js';
 import { type DefaultEvalResult, defaultEvalRows } from '../../src/eval/defaultEval.js';
-import { defaultEvalColumns } from '../../src/eval/defaultReport.js';
+import { defaultEvalColumns, defaultEvalMarkdown } from '../../src/eval/defaultReport.js';
 import { evaluationClips, heldOutFilms } from '../../src/eval/evalClips.js';
 import type { TextControlResult } from '../../src/eval/textControl.js';
 import { V2Meow } from '../../src/generate/pipeline.js';
@@ -25,6 +25,12 @@ const folder = mkdtempSync(join(tmpdir(), 'v2meow-eval-default-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 const run = (args: string[]) =>
   spawnSync(process.execPath, [bin, 'eval', ...args], { encoding: 'utf8', env: { ...process.env } });
+
+const cells = (line: string) =>
+  line
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 
 describe('evaluation clips', () => {
   test('every whole 10 s window of the three films, named by film and start', async () => {
@@ -172,11 +178,70 @@ describe('v2meow eval default: bad input', () => {
   });
 });
 
-const cells = (line: string) =>
-  line
-    .split('|')
-    .slice(1, -1)
-    .map((c) => c.trim());
+describe('the Markdown table', () => {
+  test('one line per row, every column, three decimals, - where a column does not apply', () => {
+    const rows = defaultEvalRows.map((r, i) => ({
+      id: r.id,
+      label: r.label,
+      numOutputs: 1,
+      fad: i,
+      kl: i / 7,
+      styleCos: 1 - i / 10,
+      beatCoverage: i === 0 ? null : 0.5,
+      beatHit: i === 0 ? null : 0.25,
+      beatF1: i === 0 ? null : 1 / 3,
+      musicScore: 0.1234,
+      musicTopShare: 0.5,
+      rtf: r.generated ? 1.234 : null,
+    }));
+    const markdown = defaultEvalMarkdown({
+      settings: {
+        model: 'm',
+        filmsFolder: films,
+        clipSeconds: 10,
+        seeds: 3,
+        seed: 0,
+        text: 't',
+        noiseFrequencies: 'somewhere',
+        styleEncoder: 's',
+        embedding: 'e',
+        toleranceSec: 0.07,
+      },
+      clips: [
+        {
+          name: 'c_000s',
+          film: '/x/c.mp4',
+          startSec: 0,
+          seconds: 10,
+          reference: 'r.wav',
+          visualBeatsSec: [1, 2],
+        },
+      ],
+      rows,
+      outputs: [],
+      generatedSec: 120,
+      elapsedSec: 1,
+    });
+    const lines = markdown.split('\n');
+    assert.deepEqual(cells(lines.find((l) => l.startsWith('| System'))!), [...defaultEvalColumns]);
+    assert.deepEqual(cells(lines.find((l) => l.startsWith('| V2Meow: video |'))!), [
+      'V2Meow: video',
+      '0.000',
+      '0.000',
+      '1.000',
+      '-',
+      '-',
+      '-',
+      '0.123',
+      '0.500',
+      '1.23',
+    ]);
+    assert.equal(cells(lines.find((l) => l.startsWith('| Noise floor'))!)[9], '-');
+    assert.equal(cells(lines.find((l) => l.startsWith('| Noise floor'))!)[6], '0.333');
+    assert.ok(lines.includes('| c_000s | c.mp4 | 0 | 2 |'));
+    assert.match(markdown, /Noise floor frequencies: somewhere/);
+  });
+});
 
 describe('v2meow eval default on debug weights (one 3 s clip, one sample)', () => {
   test(
