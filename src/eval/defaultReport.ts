@@ -76,16 +76,19 @@ export function textControlMarkdown(result: TextControlResult): string {
       `x ${s.seeds} samples (seed ${s.seed}). Cosines of the outputs' ${s.styleEncoder} style vectors to each ` +
       `prompt's text style vector (${s.textStyle}).`,
     '',
-    '| Prompt | Text tags | Cos to own ↑ | Mean cos to others | Own rank | Own > others |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Prompt | Text tags | Cos to own ↑ | Mean cos to others | Other outputs to this text | Own rank | Own > others | Own > other outputs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...result.prompts.map(
       (p) =>
         `| ${p.prompt} | ${p.tags.slice(0, 3).join(', ')} | ${figure(p.ownCos)} | ${figure(p.othersCos)} | ` +
-        `${p.rank}/${result.prompts.length} | ${p.pass ? 'yes' : 'no'} |`,
+        `${figure(p.otherOutputsCos)} | ` +
+        `${p.rank}/${result.prompts.length} | ${p.pass ? 'yes' : 'no'} | ${p.passAgainstOutputs ? 'yes' : 'no'} |`,
     ),
     '',
     `${result.passed} of ${result.prompts.length} prompts closer to their own text than to the others on average ` +
-      `(the check: at least ${Math.ceil((7 / 8) * result.prompts.length)}). ${result.elapsedSec.toFixed(1)} s in all.`,
+      `(the check: at least ${Math.ceil((7 / 8) * result.prompts.length)}); ${result.passedAgainstOutputs} of ` +
+      `${result.prompts.length} closer to their own outputs than to the music made for the other prompts. ` +
+      `${result.elapsedSec.toFixed(1)} s in all.`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -51,9 +51,16 @@ export interface PromptFigures {
   readonly ownCos: number;
   /** Mean over outputs of the mean cosine to the other prompts' vectors. */
   readonly othersCos: number;
+  /**
+   * Mean cosine of the other prompts' outputs to this prompt's text: how close this text is to music made for
+   * other texts (a text near everything shows a high own cosine without any control).
+   */
+  readonly otherOutputsCos: number;
   /** Rank of the own prompt among all prompts by mean cosine (1 = closest). */
   readonly rank: number;
   readonly pass: boolean;
+  /** ownCos > otherOutputsCos: this text is closer to its own music than to music made for other texts. */
+  readonly passAgainstOutputs: boolean;
 }
 
 export interface TextControlResult {
@@ -67,6 +74,8 @@ export interface TextControlResult {
   readonly clips: readonly EvalClip[];
   readonly prompts: readonly PromptFigures[];
   readonly passed: number;
+  /** Prompts with passAgainstOutputs. */
+  readonly passedAgainstOutputs: number;
   /** Per output: prompt, clip, sample, file, cosine to every prompt (in prompts order). */
   readonly outputs: readonly {
     readonly prompt: string;
@@ -138,14 +147,18 @@ export async function evaluateTextControl(options: TextControlOptions): Promise<
       const meanCos = prompts.map((_, q) => own.reduce((sum, o) => sum + o.cosines[q]!, 0) / own.length);
       const ownCos = meanCos[p]!;
       const othersCos = meanCos.reduce((sum, c, q) => (q === p ? sum : sum + c), 0) / (prompts.length - 1);
+      const rest = outputs.filter((o) => o.prompt !== prompt);
+      const otherOutputsCos = rest.reduce((sum, o) => sum + o.cosines[p]!, 0) / rest.length;
       return {
         prompt,
         tags: texts[p]!.tags,
         numOutputs: own.length,
         ownCos,
         othersCos,
+        otherOutputsCos,
         rank: 1 + meanCos.filter((c, q) => q !== p && c > ownCos).length,
         pass: ownCos > othersCos,
+        passAgainstOutputs: ownCos > otherOutputsCos,
       };
     });
     return {
@@ -159,6 +172,7 @@ export async function evaluateTextControl(options: TextControlOptions): Promise<
       clips,
       prompts: figures,
       passed: figures.filter((f) => f.pass).length,
+      passedAgainstOutputs: figures.filter((f) => f.passAgainstOutputs).length,
       outputs,
       elapsedSec: (performance.now() - started) / 1000,
     };
