@@ -87,6 +87,9 @@ export interface TextControlResult {
   readonly elapsedSec: number;
 }
 
+/** Cosine differences below this are ties (identical outputs give equal means up to rounding): not a pass. */
+const tieTolerance = 1e-6;
+
 const safeName = (text: string) => text.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
 
 export async function evaluateTextControl(options: TextControlOptions): Promise<TextControlResult> {
@@ -157,8 +160,8 @@ export async function evaluateTextControl(options: TextControlOptions): Promise<
         othersCos,
         otherOutputsCos,
         rank: 1 + meanCos.filter((c, q) => q !== p && c > ownCos).length,
-        pass: ownCos > othersCos,
-        passAgainstOutputs: ownCos > otherOutputsCos,
+        pass: ownCos > othersCos + tieTolerance,
+        passAgainstOutputs: ownCos > otherOutputsCos + tieTolerance,
       };
     });
     return {

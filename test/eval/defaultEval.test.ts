@@ -351,9 +351,9 @@ describe('v2meow eval default on debug weights (one 3 s clip, one sample)', () =
     );
     for (const p of parsed.prompts) {
       assert.ok(p.ownCos >= -1 && p.ownCos <= 1 && p.othersCos >= -1 && p.othersCos <= 1);
-      assert.equal(p.pass, p.ownCos > p.othersCos);
+      assert.equal(p.pass, p.ownCos > p.othersCos + 1e-6);
       assert.ok(p.otherOutputsCos >= -1 && p.otherOutputsCos <= 1);
-      assert.equal(p.passAgainstOutputs, p.ownCos > p.otherOutputsCos);
+      assert.equal(p.passAgainstOutputs, p.ownCos > p.otherOutputsCos + 1e-6);
       const line = result.stdout.split('\n').find((l) => l.startsWith(`| ${p.prompt} |`))!;
       assert.equal(cells(line)[2], p.ownCos.toFixed(3));
     }
