@@ -6,6 +6,8 @@
 // step), the CPU seconds of this process per step (user + system, all libtorch threads: what a CPU-hour
 // budget buys), and the machine's load average, which matters on a shared machine.
 // Usage: node dist/scripts/bench-stage-train.js [--preset small] [--batch 8] [--steps 3] [--stages stage1,stage2,stage3]
+//        [--seconds S] (crop length of every stage benched; default 10 / 10 / 3) [--set KEY=JSON]... (config
+//        fields replaced, as `v2meow train --set`; several --set lines per stage: run the script once per variant)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { PairBatch } from '../src/dataset/reader.js';
@@ -28,12 +30,20 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '8' },
     steps: { type: 'string', default: '3' },
     stages: { type: 'string', default: 'stage1,stage2,stage3' },
+    seconds: { type: 'string' },
+    set: { type: 'string', multiple: true },
   },
 });
 const preset = values.preset as PresetName;
 const batchSize = Number(values.batch);
 const timedSteps = Number(values.steps);
 const random = createRandom(1);
+const overrides = Object.fromEntries(
+  (values.set ?? []).map((item) => [
+    item.slice(0, item.indexOf('=')),
+    JSON.parse(item.slice(item.indexOf('=') + 1)),
+  ]),
+);
 
 const facts: DatasetFacts = {
   dir: '(synthetic)',
@@ -90,7 +100,7 @@ function bench<C extends { version: number }, M extends StageModel, I>(
   definition: StageDefinition<C, M, I>,
   seconds: number,
 ): void {
-  const config = definition.config(preset, facts, seconds);
+  const config = { ...definition.config(preset, facts, seconds), ...overrides };
   definition.check(config, facts);
   manualSeed(0);
   const model = definition.build(config);
@@ -119,8 +129,9 @@ function bench<C extends { version: number }, M extends StageModel, I>(
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const millions = (model.numParameters() / 1e6).toFixed(2);
+  const variant = Object.keys(overrides).length ? ` ${JSON.stringify(overrides)}` : '';
   console.log(
-    `${definition.name} ${preset} batch ${batchSize} x ${seconds} s: ${median(times).toFixed(2)} s/step wall, ` +
+    `${definition.name}${variant} ${preset} batch ${batchSize} x ${seconds} s: ${median(times).toFixed(2)} s/step wall, ` +
       `${median(cpuTimes).toFixed(2)} CPU-s/step ` +
       `(steps ${times.map((t) => t.toFixed(2)).join(', ')}; ${millions}M parameters; loss ${loss.toFixed(3)})`,
   );
@@ -134,9 +145,10 @@ console.log(
     .join(' ')}`,
 );
 const stages = new Set(values.stages.split(','));
-if (stages.has('stage1')) bench(stage1Definition, 10);
-if (stages.has('stage2')) bench(stage2Definition, 10);
-if (stages.has('stage3')) bench(stage3Definition, 3);
+const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+if (stages.has('stage1')) bench(stage1Definition, seconds ?? 10);
+if (stages.has('stage2')) bench(stage2Definition, seconds ?? 10);
+if (stages.has('stage3')) bench(stage3Definition, seconds ?? 3);
 console.log(
   `load average after: ${loadavg()
     .map((l) => l.toFixed(1))

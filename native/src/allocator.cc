@@ -8,10 +8,14 @@
 // per-size free lists and hands them out again: a training step then reuses the same blocks, with no system
 // calls and no page faults, and memory is bounded by the loop's peak plus a capped cache.
 //
+// When a miss would take in-use + cached bytes past the limit, cached blocks of other sizes are unmapped first
+// (ReleaseFor), so changing shapes keep the footprint near the limit rather than growing with every new shape.
+//
 // Blocks >= 64 KiB are rounded up to a size class (64 KiB steps below 4 MiB, 1 MiB steps above) and come from
 // mmap; smaller ones use posix_memalign / free, and trimMemory() (malloc_trim) returns their free heap pages.
-// The cache holds at most V2MEOW_CACHE_MB MiB of free blocks (default: a quarter of physical memory, at least
-// 2048 MiB); beyond it, freed blocks go back to the system at once. emptyCache() releases every cached block.
+// The limit, V2MEOW_CACHE_MB MiB (default: a quarter of physical memory, at least 2048 MiB; setCacheLimit()
+// changes it), bounds the cached free blocks (beyond it, freed blocks go back to the system at once) and, on a
+// miss, in-use + cached bytes (ReleaseFor below). emptyCache() releases every cached block.
 // Measured (bench:stage-train, stage 2 small, batch 8 x 10 s, whose step peaks above 2 GiB): a 2048 MiB cap made
 // every step unmap and fault its attention blocks again, 17.1 s/step; 8192 MiB, 6.4 s/step.
 #include <malloc.h>
@@ -21,6 +25,7 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -100,6 +105,7 @@ class CachingCpuAllocator final : public at::Allocator {
         return data;
       }
     }
+    ReleaseFor(size);
     void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (data == MAP_FAILED) {
       EmptyCache();  // out of memory or address space: drop the cache and try once more
@@ -112,6 +118,45 @@ class CachingCpuAllocator final : public at::Allocator {
     return data;
   }
 
+  // A miss: when mapping `size` more bytes would take the footprint of large blocks (in use + cached) past the
+  // limit, unmap cached blocks of other size classes first, as many bytes as the excess. A workload whose
+  // shapes keep changing (a data pipeline over files of every length) then stays near the limit instead of
+  // growing with every new shape, while a loop with fixed shapes (a training step, whose pool grows during
+  // its first step to the peak of every size class) keeps all its blocks. Releasing on every miss instead
+  // made training steps evict blocks they needed later in the same step: measured 76 mmap/munmap pairs in 8 s
+  // of stage 2 training and a third of its CPU time in the kernel.
+  void ReleaseFor(size_t size) {
+    std::vector<std::pair<void*, size_t>> victims;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (inUse_ + cached_ + size <= limit_) return;
+      const size_t excess = inUse_ + cached_ + size - limit_;
+      size_t released = 0;
+      for (auto it = free_.begin(); it != free_.end() && released < excess;) {
+        auto& blocks = it->second;
+        while (!blocks.empty() && released < excess) {
+          victims.emplace_back(blocks.back(), it->first);
+          blocks.pop_back();
+          released += it->first;
+          cached_ -= it->first;
+        }
+        it = blocks.empty() ? free_.erase(it) : std::next(it);
+      }
+    }
+    for (auto& [block, bytes] : victims) munmap(block, bytes);
+  }
+
+
+ public:
+  // Sets the limit (bytes); returns the previous one.
+  size_t SetLimit(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const size_t was = limit_;
+    limit_ = bytes;
+    return was;
+  }
+
+ private:
   void Deallocate(void* data) {
     if (data == nullptr) return;
     std::unique_lock<std::mutex> lock(mutex_);
@@ -161,6 +206,14 @@ V2M_FN(emptyCache) {
   return Napi::Number::New(info.Env(), static_cast<double>(CachingCpuAllocator::Self().EmptyCache()));
 }
 
+// setCacheLimit(bytes) -> the previous limit: the most cached + in-use bytes before a miss releases cached blocks,
+// and the most cached bytes a free keeps.
+V2M_FN(setCacheLimit) {
+  const double bytes = info[0].As<Napi::Number>().DoubleValue();
+  return Napi::Number::New(
+      info.Env(), static_cast<double>(CachingCpuAllocator::Self().SetLimit(static_cast<size_t>(bytes))));
+}
+
 // allocatorStats(): { inUseBytes, cachedBytes } of blocks >= 64 KiB.
 V2M_FN(allocatorStats) {
   size_t inUse = 0, cached = 0;
@@ -175,6 +228,7 @@ void RegisterAllocator(Napi::Env env, Napi::Object exports) {
   V2M_EXPORT(exports, trimMemory);
   V2M_EXPORT(exports, emptyCache);
   V2M_EXPORT(exports, allocatorStats);
+  V2M_EXPORT(exports, setCacheLimit);
 }
 
 }  // namespace v2m

@@ -229,6 +229,8 @@ export class PairDataset {
       readonly seconds?: number;
       readonly batchSize: number;
       readonly kinds?: readonly ExampleKind[];
+      /** At most this many windows, evenly spaced over all of them (so every file is represented). */
+      readonly maxWindows?: number;
     },
   ): Generator<PairBatch, void> {
     const numFrames = framesIn(options.seconds ?? 10, semanticRateHz);
@@ -238,12 +240,17 @@ export class PairDataset {
     if (candidates.length === 0) return;
     const streams = visualStreamsOf(candidates, this.dir);
     const levels = candidates[0]!.metadata.acousticLevels;
-    const all = candidates.flatMap((candidate) =>
+    const every = candidates.flatMap((candidate) =>
       Array.from({ length: Math.floor(candidate.record.numSemanticFrames / numFrames) }, (_, n) => ({
         candidate,
         startFrame: n * numFrames,
       })),
     );
+    const max = options.maxWindows ?? every.length;
+    const all =
+      every.length <= max
+        ? every
+        : Array.from({ length: max }, (_, i) => every[Math.floor((i * every.length) / max)]!);
     for (let start = 0; start < all.length; start += options.batchSize) {
       const picks = all.slice(start, start + options.batchSize);
       const at = { epoch: 0, position: start };

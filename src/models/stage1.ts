@@ -16,6 +16,7 @@ import {
   accuracyOf,
   asIds,
   dropRows,
+  holdIndices,
   type PresetName,
   repeatRows,
   rowMask,
@@ -55,6 +56,13 @@ export interface Stage1Config extends TransformerSizes, StageIds {
   readonly videoDropout: number;
   /** Default sampling temperature. */
   readonly temperature: number;
+  /**
+   * Also add the encoder's output at each token's own frame (through a Linear) to the decoder's input there.
+   * Cross-attention has no positions, so without this the decoder can find the encoder frame of its own time
+   * only from content; with it, token t sees what the video does at t (beats, cuts) directly. Absent in model
+   * files made before it: false.
+   */
+  readonly alignedConditioning?: boolean;
 }
 
 /**
@@ -86,6 +94,7 @@ export function stage1Config(preset: PresetName, overrides: Partial<Stage1Config
     styleDropout: 0.1,
     videoDropout: 0.1,
     temperature: defaultTemperatures.stage1,
+    alignedConditioning: true,
     ...overrides,
   };
 }
@@ -137,6 +146,8 @@ export class Stage1 extends nn.Module {
   readonly embed: nn.Embedding;
   readonly decoder: nn.TransformerStack;
   readonly head: nn.Linear;
+  /** The encoder frame -> decoder input projection (config.alignedConditioning). */
+  readonly align: nn.Linear | null;
 
   constructor(readonly config: Stage1Config) {
     super();
@@ -154,6 +165,21 @@ export class Stage1 extends nn.Module {
       new nn.TransformerStack(stackConfig(config, config.numDecoderLayers), true, true),
     );
     this.head = this.child('head', new nn.Linear(d, config.semanticVocabularySize));
+    this.align = config.alignedConditioning ? this.child('align', new nn.Linear(d, d)) : null;
+  }
+
+  /**
+   * Decoder inputs [B, L, D] of token ids [B, L] at decoder positions first..first+L-1, plus (aligned
+   * conditioning) the encoder output of each position's own frame: position t predicts token t, which covers
+   * the encoder frame shown at t / 25 s. memory: [B, 1 + frames, D] (the style token first).
+   */
+  decoderInputs(ids: Tensor, memory: Tensor, first: number): Tensor {
+    const x = this.embed.forward(ids);
+    if (!this.align) return x;
+    const frames = memory.size(1) - 1;
+    const index = holdIndices(this.config.encoderRateHz, frames, semanticRateHz, first + ids.size(1));
+    const own = memory.narrow(1, 1, frames).indexSelect(1, index.narrow(0, first, ids.size(1)));
+    return x.add(this.align.forward(own));
   }
 
   /** BOS id of the decoder. */
@@ -206,7 +232,7 @@ export class Stage1 extends nn.Module {
     const [b, s] = target.shape as [number, number];
     const memory = this.encode(this.dropConditions(batch, b), b, s);
     const inputs = cat([full([b, 1], this.bos, { dtype: 'int64' }), target.narrow(1, 0, s - 1)], 1);
-    const logits = this.head.forward(this.decoder.forward(this.embed.forward(inputs), { memory }));
+    const logits = this.head.forward(this.decoder.forward(this.decoderInputs(inputs, memory, 0), { memory }));
     const loss = F.crossEntropy(logits.transpose(1, 2), target);
     return { logits, loss, accuracy: noGrad(() => accuracyOf(logits, target)) };
   }
@@ -270,9 +296,12 @@ export class Stage1 extends nn.Module {
     if (o.prompt) inputs = cat([inputs, repeatRows(asIds(o.prompt), n)], 1);
     if (sampler.guided) inputs = cat([inputs, inputs], 0);
     const out = new Int32Array(rows * o.numTokens);
+    let position = 0; // decoder position of the next input
     for (let step = 0; step < o.numTokens; step++) {
+      const first = position;
+      position += inputs.size(1);
       const ids = tidy(() => {
-        const h = this.decoder.forward(this.embed.forward(inputs), { memory, cache });
+        const h = this.decoder.forward(this.decoderInputs(inputs, memory, first), { memory, cache });
         const logits = this.head.forward(h.select(1, h.size(1) - 1));
         return sampler.sample(logits, state.generators).ids;
       });

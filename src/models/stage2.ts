@@ -9,7 +9,7 @@
 import { V2meowError } from '../errors.js';
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
 import { committedSemanticTokenizer } from '../tokens/semantic.js';
-import { cat, noGrad, rand, type Tensor, tidy } from '../torch/index.js';
+import { cat, noGrad, rand, type Tensor, tensor, tidy } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { AcousticDecoder, type AcousticLayout, codesOf, codesTensor } from './acoustic.js';
 import {
@@ -58,6 +58,17 @@ export interface Stage2Config extends TransformerSizes, StageIds {
   readonly maxFrames: number;
   /** Default sampling temperature. */
   readonly temperature: number;
+  /**
+   * Aligned semantic conditioning: each acoustic step's input also gets, for every offset o here, an embedding
+   * (one table per offset) of the semantic token at frame f + o (clamped), where f is the semantic frame of the
+   * level-0 code that step predicts. The prefix alone makes the stack find the semantic token of its own time
+   * from content (relative positions cannot express "the token aligned with me": the prefix-to-step distance
+   * grows with time); this hands it over, with a little look-around. Empty or absent (model files made before
+   * it): off.
+   */
+  readonly alignedSemantic?: readonly number[];
+  /** decoderOnly: put the semantic tokens before the acoustic steps (AudioLM). Absent: true. */
+  readonly semanticPrefix?: boolean;
 }
 
 export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config> = {}): Stage2Config {
@@ -83,6 +94,8 @@ export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config
     videoDropout: 0.1,
     maxFrames: 500,
     temperature: defaultTemperatures.stage2,
+    alignedSemantic: [-1, 0, 1, 2],
+    semanticPrefix: true,
     ...overrides,
   };
 }
@@ -108,20 +121,23 @@ export interface Stage2GenerateOptions extends GenerateOptions {
 
 export class Stage2 extends nn.Module {
   readonly kind = stage2Kind;
-  readonly semanticEmbed: nn.Embedding;
+  /** Semantic token embeddings of the prefix or the encoder (null: decoder-only without a prefix). */
+  readonly semanticEmbed: nn.Embedding | null;
   readonly adaptors: StreamAdaptors | null;
   readonly encoder: nn.TransformerStack | null;
   readonly decoder: nn.TransformerStack;
   readonly acoustic: AcousticDecoder;
+  /** One embedding table per aligned offset, stacked (config.alignedSemantic). */
+  readonly alignedEmbed: nn.Embedding | null;
 
   constructor(readonly config: Stage2Config) {
     super();
     const d = config.dModel;
     const encDec = config.architecture === 'encoderDecoder';
-    this.semanticEmbed = this.child(
-      'semanticEmbed',
-      new nn.Embedding(config.semanticVocabularySize, d, 0.02),
-    );
+    this.semanticEmbed =
+      encDec || config.semanticPrefix !== false
+        ? this.child('semanticEmbed', new nn.Embedding(config.semanticVocabularySize, d, 0.02))
+        : null;
     this.adaptors =
       encDec && config.streams.length ? this.child('adaptors', new StreamAdaptors(config.streams, d)) : null;
     this.encoder = encDec
@@ -138,12 +154,52 @@ export class Stage2 extends nn.Module {
       'acoustic',
       new AcousticDecoder(config.layout, config.numLevels, config.codebookSize, d),
     );
+    const offsets = config.alignedSemantic ?? [];
+    this.alignedEmbed = offsets.length
+      ? this.child('alignedEmbed', new nn.Embedding(offsets.length * config.semanticVocabularySize, d, 0.02))
+      : null;
+    if (!encDec && config.semanticPrefix === false && !this.alignedEmbed)
+      throw new V2meowError('BAD_ARGUMENT', 'stage 2 without a semantic prefix needs alignedSemantic offsets');
+  }
+
+  /** decoderOnly with the semantic tokens as a prefix of the stack's sequence. */
+  private get prefixed(): boolean {
+    return !this.encoder && this.config.semanticPrefix !== false;
+  }
+
+  /**
+   * Step inputs [B, L, D] plus the aligned semantic embeddings of decoder positions first..first+L-1
+   * (position j predicts step j: delay column j, or flattened token j). semantic: ids [B, S].
+   */
+  private withAligned(x: Tensor, semantic: Tensor, first: number): Tensor {
+    if (!this.alignedEmbed) return x;
+    const offsets = this.config.alignedSemantic!;
+    const v = this.config.semanticVocabularySize;
+    const [b, l] = [x.size(0), x.size(1)];
+    const s = semantic.size(1);
+    const frameOf = (j: number) =>
+      this.config.layout === 'flattened' ? Math.floor(j / this.config.numLevels) : j;
+    const at = new Int32Array(l * offsets.length);
+    for (let i = 0; i < l; i++) {
+      const f = Math.floor(frameOf(first + i) / acousticPerSemantic);
+      offsets.forEach((o, k) => {
+        at[i * offsets.length + k] = Math.max(0, Math.min(s - 1, f + o));
+      });
+    }
+    const ids = semantic.indexSelect(1, tensor(at, [at.length], { dtype: 'int64' }));
+    const shift = tensor(
+      Int32Array.from({ length: at.length }, (_, i) => (i % offsets.length) * v),
+      [1, at.length],
+      { dtype: 'int64' },
+    );
+    const e = this.alignedEmbed.forward(ids.add(shift)).reshape([b, l, offsets.length, x.size(2)]);
+    return x.add(e.sum(2));
   }
 
   /** encoderDecoder: semantic [B, S] + streams -> memory [B, S, D]. decoderOnly: the embedded prefix. */
   private condition(c: Stage2Conditions, batch: number): Tensor {
     const semantic = asIds(c.semantic);
-    let x = this.semanticEmbed.forward(semantic);
+    let x = this.semanticEmbed!.forward(semantic);
     if (!this.encoder) return x;
     if (this.adaptors) x = x.add(this.adaptors.forward(c, batch, semanticRateHz, semantic.size(1)));
     return this.encoder.forward(x);
@@ -176,14 +232,16 @@ export class Stage2 extends nn.Module {
       };
     }
     const { inputs, targets } = this.acoustic.teacher(batch.acoustic);
-    const cond = this.condition(c, b);
-    const x = this.acoustic.embedInputs(inputs);
+    const cond = this.semanticEmbed ? this.condition(c, b) : null;
+    const x = this.withAligned(this.acoustic.embedInputs(inputs), asIds(batch.semantic), 0);
     let h: Tensor;
     if (this.encoder) {
-      h = this.decoder.forward(x, { memory: cond });
-    } else {
+      h = this.decoder.forward(x, { memory: cond! });
+    } else if (cond) {
       const s = cond.size(1);
       h = this.decoder.forward(cat([cond, x], 1)).narrow(1, s, x.size(1));
+    } else {
+      h = this.decoder.forward(x);
     }
     const logits = this.acoustic.logits(h);
     const { loss, accuracy, levelAccuracy } = this.acoustic.loss(logits, targets);
@@ -232,7 +290,9 @@ export class Stage2 extends nn.Module {
     const rows = batch * n;
     const semanticLength = Math.ceil((promptFrames + numFrames) / acousticPerSemantic);
     const window: Stage2Conditions = { ...c, semantic: c.semantic.narrow(1, 0, semanticLength) };
-    let cond = repeatRows(this.condition(window, batch), n);
+    let cond = this.semanticEmbed
+      ? repeatRows(this.condition(window, batch), n)
+      : tensor(new Float32Array(0), [rows, 0, this.config.dModel]);
     if (sampler.guided) {
       // the unconditional rows drop the video (encoderDecoder); a decoder-only stage has nothing to drop
       if (!this.adaptors)
@@ -251,14 +311,27 @@ export class Stage2 extends nn.Module {
       );
       run = (x) => this.decoder.forward(x, { memory: cond, cache });
     } else {
+      const prefix = this.prefixed ? cond.size(1) : 0;
       const cache = state.open(
-        new nn.DecoderCache(this.config.numDecoderLayers, cond.size(1) + promptSteps + steps + 2),
+        new nn.DecoderCache(this.config.numDecoderLayers, prefix + promptSteps + steps + 2),
       );
       let first = true;
       run = (x) => {
-        const input = first ? cat([cond, x], 1) : x;
+        const input = first && prefix ? cat([cond, x], 1) : x;
         first = false;
         return this.decoder.forward(input, { cache });
+      };
+    }
+    if (this.alignedEmbed) {
+      // the aligned embeddings of each fed position (the guided rows repeat the conditional ones)
+      const ids = repeatRows(asIds(window.semantic), n);
+      const semantic = sampler.guided ? cat([ids, ids], 0) : ids;
+      const inner = run;
+      let position = 0;
+      run = (x) => {
+        const first = position;
+        position += x.size(1);
+        return inner(this.withAligned(x, semantic, first));
       };
     }
     const prompt = o.prompt

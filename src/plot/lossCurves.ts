@@ -17,6 +17,9 @@ export interface LossPlotOptions {
   readonly logScale?: boolean;
   readonly width?: number;
   readonly height?: number;
+  /** Axis titles (default 'step' and 'loss'). */
+  readonly xLabel?: string;
+  readonly yLabel?: string;
 }
 
 const colours = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
@@ -57,7 +60,14 @@ export async function plotLossCurves(
     offset: area.top + area.height - py(options.logScale ? 10 ** v : v),
     label: options.logScale ? `1e${v}` : `${v}`,
   }));
-  drawAxes(figure, xTicks, yTicks, 'step', options.logScale ? 'loss (log scale)' : 'loss');
+  const yLabel = options.yLabel ?? 'loss';
+  drawAxes(
+    figure,
+    xTicks,
+    yTicks,
+    options.xLabel ?? 'step',
+    options.logScale ? `${yLabel} (log scale)` : yLabel,
+  );
   context.save();
   context.beginPath();
   context.rect(area.left, area.top, area.width, area.height);

@@ -6,7 +6,7 @@ export { isFloating } from './dtype.js';
 export * as F from './functional.js';
 export { loadModelWeights, type ModelFile, readModelInfo, saveModel } from './io/checkpoint.js';
 export { loadSafetensors, readSafetensorsHeader, saveSafetensors } from './io/safetensors.js';
-export { allocatorStats, emptyCache, getNumThreads, setNumThreads } from './native.js';
+export { allocatorStats, emptyCache, getNumThreads, setCacheLimit, setNumThreads } from './native.js';
 export * as nn from './nn/index.js';
 export { AdamW, type AdamWOptions, clipGradNorm, type ParamGroup } from './optim/adamw.js';
 export { type Schedule, warmupConstant, warmupCosine } from './optim/schedule.js';

@@ -47,6 +47,15 @@ export function getNumThreads(): number {
 }
 
 /** Bytes of tensor blocks (>= 64 KiB) in use and held free in the caching allocator (native/src/allocator.cc). */
+/**
+ * Sets the caching allocator's limit in bytes (cached free blocks, and in-use + cached bytes before a miss
+ * releases cached blocks of other sizes); returns the previous limit. Default: V2MEOW_CACHE_MB, or a quarter
+ * of physical memory (at least 2 GiB).
+ */
+export function setCacheLimit(bytes: number): number {
+  return native.setCacheLimit(bytes);
+}
+
 export function allocatorStats(): { inUseBytes: number; cachedBytes: number } {
   return native.allocatorStats();
 }

@@ -22,7 +22,13 @@ import type { SoundStreamCodecConfig } from '../codec/soundstream.js';
 import { hopSamples } from '../codec/soundstreamNet.js';
 import { readCorpusIndex } from '../data/corpusFormat.js';
 import { V2meowError } from '../errors.js';
-import { loadSafetensors, type ModelFile, readModelInfo, saveSafetensors } from '../torch/index.js';
+import {
+  loadSafetensors,
+  type ModelFile,
+  readModelInfo,
+  saveSafetensors,
+  type Tensor,
+} from '../torch/index.js';
 import { readSafetensorsHeader } from '../torch/io/safetensors.js';
 import { gitCommit } from '../util/git.js';
 import {
@@ -90,6 +96,8 @@ export interface ExportBundleOptions {
   readonly requiredRoles?: readonly string[];
   /** Anything else to record in the bundle's provenance (a note, the command). */
   readonly provenance?: Readonly<Record<string, unknown>>;
+  /** Store the float32 weights of these roles' model files as float16 (loading casts them back). */
+  readonly halfPrecisionRoles?: readonly string[];
 }
 
 /** The model file that stands for a folder part: its first .safetensors file in v2meow format, if any. */
@@ -246,14 +254,27 @@ function manifestOf(
   };
 }
 
-/** Copies a model file without tensors of the optimizer (same metadata: config and provenance). */
-function copyWithoutOptimizer(source: string, destination: string): void {
+/**
+ * Copies a model file without tensors of the optimizer (same metadata: config and provenance); `half` stores
+ * its float32 tensors as float16.
+ */
+function copyWithoutOptimizer(source: string, destination: string, half = false): void {
   const { tensors, metadata } = loadSafetensors(source);
+  const made: Tensor[] = [];
   try {
-    const kept = new Map([...tensors].filter(([name]) => !isOptimizerTensorName(name)));
+    const kept = new Map(
+      [...tensors]
+        .filter(([name]) => !isOptimizerTensorName(name))
+        .map(([name, t]) => {
+          if (!half || t.dtype !== 'float32') return [name, t] as const;
+          const h = t.cast('float16');
+          made.push(h);
+          return [name, h] as const;
+        }),
+    );
     saveSafetensors(destination, kept, metadata);
   } finally {
-    for (const t of tensors.values()) t.dispose();
+    for (const t of [...tensors.values(), ...made]) t.dispose();
   }
 }
 
@@ -278,7 +299,7 @@ export async function exportBundle(o: ExportBundleOptions): Promise<BundleManife
     for (const p of planned) {
       const destination = join(building, p.path);
       if (p.isFolder) cpSync(p.source, destination, { recursive: true });
-      else copyWithoutOptimizer(p.source, destination);
+      else copyWithoutOptimizer(p.source, destination, o.halfPrecisionRoles?.includes(p.role));
       if (p.isFolder) continue;
       for (const [file, suffix] of [
         [runFiles.log, 'log.jsonl'],

@@ -325,6 +325,12 @@ function flatParameters(params: Tensor[] | ParamGroup[]): Tensor[] {
 }
 
 /** Seconds as '40 s', '12 min' or '3.5 h'. */
+/** User + system CPU seconds of this process since `start` (process.cpuUsage()). */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
@@ -373,6 +379,10 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
         `the checkpoint was written by ${state.worldSize} ranks, now ${parallel.worldSize} (same global batches)`,
       );
     let bestScore = Number.POSITIVE_INFINITY;
+    // CPU seconds of the run so far (user + system, every thread of this process), continued over resumes:
+    // what the learning curves are plotted against (issue 13 plans training in CPU-hours)
+    let cpuBase = 0;
+    const cpuStart = process.cpuUsage();
     if (resuming) {
       if (state.validationScoreName === undefined) bestScore = task.bestScoreOf?.(saved) ?? bestScore;
       else if (state.validationScoreName === task.scoreName)
@@ -383,6 +393,8 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
         const dropped = truncateLog(logPath, step);
         if (dropped > 0)
           log(`log.jsonl: ${dropped} records after step ${step} dropped (they are repeated now)`);
+        const last = readLog(logPath).at(-1)?.cpuSeconds;
+        cpuBase = typeof last === 'number' ? last : 0;
       }
     }
 
@@ -504,6 +516,7 @@ export async function runTraining<B>(task: TrainingTask<B>, o: TrainingOptions):
         lr: context.learningRate,
         gradNorm,
         seconds,
+        cpuSeconds: cpuBase + cpuSecondsSince(cpuStart),
       };
       if (isMain && (step % o.validateEvery === 0 || step === 1)) {
         const validation = await task.validate(step);

@@ -192,22 +192,18 @@ export function trainingWindows(
   };
 }
 
-/** The fixed validation windows (an ordered pass from each example's start), at most maxValidationWindows. */
+/** The fixed validation windows: at most maxValidationWindows, evenly spaced over every example's consecutive windows. */
 export function* validationWindows(
   dataset: PairDataset,
   o: WindowSourceOptions,
   split: SplitName = 'validation',
 ): Generator<PairBatch> {
-  let rows = 0;
-  for (const batch of dataset.evaluationWindows(split, {
+  yield* dataset.evaluationWindows(split, {
     seconds: o.seconds,
     batchSize: o.batchSize,
     kinds: o.kinds,
-  })) {
-    if (rows >= maxValidationWindows) return;
-    rows += batch.batchSize;
-    yield batch;
-  }
+    maxWindows: maxValidationWindows,
+  });
 }
 
 /** Throws before training when `split` holds no window of the crop length. */

@@ -46,6 +46,8 @@ export interface StageTrainOptions extends StageSettings {
   readonly outDir: string;
   /** Weights to start a fresh run from. */
   readonly initFrom?: string;
+  /** Fields of the preset's model config replaced on a fresh run (`--set KEY=JSON`); ignored on resume. */
+  readonly configOverrides?: Readonly<Record<string, unknown>>;
   /** Progress and events. */
   readonly log: (message: string) => void;
 }

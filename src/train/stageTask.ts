@@ -314,7 +314,11 @@ export function createStageTask<C extends { readonly version: number }, M extend
         );
       o.log(`${definition.name}: the model's config comes from ${from} (--preset ${o.preset} not used)`);
     } else {
-      config = definition.config(o.preset as PresetName, facts, o.cropSeconds);
+      config = withOverrides(
+        definition.config(o.preset as PresetName, facts, o.cropSeconds),
+        o,
+        definition.name,
+      );
     }
     definition.check(config, facts);
     return new StageTask(definition, o, dataset, facts, config);
@@ -322,6 +326,30 @@ export function createStageTask<C extends { readonly version: number }, M extend
     dataset.close();
     throw error;
   }
+}
+
+/** A preset config with --set overrides: each key must be a field of the config, its value of the same type. */
+function withOverrides<C>(config: C, o: StageTrainOptions, stage: string): C {
+  const overrides = o.configOverrides ?? {};
+  const fields = config as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in fields) || key === 'version')
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `--set: ${stage} has no config field '${key}' (fields: ${Object.keys(fields)
+          .filter((k) => k !== 'version')
+          .join(', ')})`,
+      );
+    const was = fields[key];
+    const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+    if (was !== undefined && was !== null && kind(was) !== kind(value))
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `--set ${key}: ${stage}'s ${key} is ${kind(was)}, got ${JSON.stringify(value)}`,
+      );
+  }
+  if (Object.keys(overrides).length) o.log(`${stage}: config overrides ${JSON.stringify(overrides)}`);
+  return { ...config, ...overrides };
 }
 
 /** The registry entry of a stage: every size preset, and the task factory. */

@@ -20,6 +20,8 @@ export interface TrainLogRecord {
   readonly loss: number;
   /** Wall-clock seconds of the step (forward, backward, update; validation not included). */
   readonly seconds: number;
+  /** CPU seconds (user + system, all threads) of the run up to this step, validations included, over resumes. */
+  readonly cpuSeconds?: number;
   /** Named numbers of the task (training metrics, lr, gradNorm, and `validation*` on validating steps). */
   readonly [name: string]: LogValue | undefined;
 }

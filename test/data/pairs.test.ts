@@ -512,6 +512,15 @@ describe('dataset reader', () => {
       rows.map((r) => `${r.key}@${r.startFrame}`),
       expected,
     );
+    // maxWindows: that many, evenly spaced over all of them (the validation set spans every file)
+    const few = [...dataset.evaluationWindows('train', { seconds: 5, batchSize: 2, maxWindows: 3 })]
+      .flatMap((b) => b.rows)
+      .map((r) => `${r.key}@${r.startFrame}`);
+    assert.ok(expected.length > 3);
+    assert.deepEqual(
+      few,
+      [0, 1, 2].map((i) => expected[Math.floor((i * expected.length) / 3)]),
+    );
     dataset.close();
   });
 });

@@ -13,6 +13,7 @@ import {
   nn,
   randint,
   randn,
+  setCacheLimit,
   tidy,
   zeros,
 } from '../../src/torch/index.js';
@@ -72,4 +73,34 @@ test('the caching allocator reuses freed blocks and empties on request', () => {
   assert.equal(emptyCache(), 448 * 1024);
   assert.equal(allocatorStats().cachedBytes, 0);
   assert.equal(allocatorStats().inUseBytes, start.inUseBytes);
+});
+
+test('shapes that keep changing stay under the limit; fixed shapes keep every block', () => {
+  emptyCache();
+  const mib = 1024 * 1024;
+  const was = setCacheLimit(200 * mib);
+  try {
+    // 60 blocks of 60 size classes (1..60 MiB, 1.8 GiB in all), each freed before the next is made: a miss
+    // that would pass the limit unmaps cached blocks first, so in use + cached stays within it
+    for (let n = 1; n <= 60; n++) {
+      zeros([n * 262_144]).dispose();
+      const { inUseBytes, cachedBytes } = allocatorStats();
+      assert.ok(inUseBytes + cachedBytes <= 200 * mib + 64 * mib, `${inUseBytes} + ${cachedBytes} bytes`);
+    }
+    assert.ok(allocatorStats().cachedBytes >= 60 * mib); // the last block stays for reuse
+    // a loop that needs 5 blocks of 3 sizes (90 MiB) at once: after its first pass, no block is unmapped
+    emptyCache();
+    const pass = () => {
+      const held = [8, 8, 16, 16, 32].map((n) => zeros([n * 262_144]));
+      for (const t of held) t.dispose();
+    };
+    pass();
+    const cached = allocatorStats().cachedBytes;
+    for (let k = 0; k < 5; k++) pass();
+    assert.equal(allocatorStats().cachedBytes, cached);
+    assert.equal(cached, 80 * mib);
+  } finally {
+    setCacheLimit(was);
+    emptyCache();
+  }
 });

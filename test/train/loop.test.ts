@@ -55,7 +55,7 @@ const tensorsOf = (path: string) =>
 const stepsOf = (path: string) => Number(readModelInfo(path).extra.steps);
 /** The log without the fields that differ between identical runs (times). */
 const history = (outDir: string) =>
-  readLog(join(outDir, runFiles.log)).map(({ time: _t, seconds: _s, ...rest }) => rest);
+  readLog(join(outDir, runFiles.log)).map(({ time: _t, seconds: _s, cpuSeconds: _c, ...rest }) => rest);
 
 /** Sends this process a SIGTERM (to the loop's handler) while step `at` (0-based) runs. */
 const signalAt = (at: number) => (step: number) => {
@@ -147,6 +147,13 @@ describe('runTraining', () => {
       lines.map((l) => JSON.parse(l).step),
       Array.from({ length: 30 }, (_, i) => i + 1),
     );
+    // CPU seconds add up over the resume: never falling, positive at the end
+    const cpu = lines.map((l) => JSON.parse(l).cpuSeconds as number);
+    assert.ok(
+      cpu.every((c, i) => Number.isFinite(c) && c >= 0 && (i === 0 || c >= cpu[i - 1]!)),
+      String(cpu),
+    );
+    assert.ok(cpu[29]! > cpu[11]!);
   });
 
   test('a fresh run starts from --init weights; a checkpoint in the folder wins over them', async () => {

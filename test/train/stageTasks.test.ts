@@ -6,7 +6,7 @@
 // and data hours; a dataset without a stream the stage-1 config wants fails before any work, naming it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,10 +14,12 @@ import { trainCommand } from '../../src/cli/commands/train.js';
 import { assignSplit } from '../../src/data/split.js';
 import { buildDataset, defaultDatasetSplit } from '../../src/dataset/builder.js';
 import { PairDataset } from '../../src/dataset/reader.js';
+import { Stage2, type Stage2Config } from '../../src/models/stage2.js';
 import type { FeatureStream } from '../../src/features/streams.js';
 import { encodeWav } from '../../src/media/index.js';
 import { probe } from '../../src/media/probe.js';
-import { readModelInfo } from '../../src/torch/index.js';
+import { loadModelWeights, readModelInfo } from '../../src/torch/index.js';
+import { readSafetensorsHeader } from '../../src/torch/io/safetensors.js';
 import { runFiles } from '../../src/train/loop.js';
 import { type RankBatch, trainingWindows } from '../../src/train/stageData.js';
 import { readLog, type TrainLogRecord } from '../../src/train/trainLog.js';
@@ -254,6 +256,70 @@ describe('stage trainers', () => {
     const hours = (manifest.provenance.dataHoursBySource as Record<string, Record<string, number>>).stage2!;
     assert.ok(hours.films! > 0 && hours.tones! > 0, JSON.stringify(hours));
     assert.ok(Number((stage1!.provenance!.validation as { bestScore: number }).bestScore) > 0);
+
+    // --half: the stages' weights as float16, half the bytes; loading casts them back to the model's float32
+    const half = join(root, 'bundle-half');
+    await trainCommand.run([
+      'export',
+      '-o',
+      half,
+      '--partial',
+      '--half',
+      '--stage2',
+      join(root, 'stage2-run', runFiles.best),
+    ]);
+    const file = join(half, manifest.parts.stage2!.path);
+    const dtypes = new Set(Object.values(readSafetensorsHeader(file).entries).map((t) => t.dtype));
+    assert.deepEqual([...dtypes], ['F16']);
+    const full = join(bundle, manifest.parts.stage2!.path);
+    assert.ok(statSync(file).size < 0.6 * statSync(full).size);
+    const [a, b] = [full, file].map((path) => {
+      const model = new Stage2(readModelInfo<Stage2Config>(path, 'stage2').config);
+      loadModelWeights(path, model);
+      return model;
+    });
+    const wa = a.acoustic.head.weight.toArray();
+    const wb = b.acoustic.head.weight.toArray();
+    assert.equal(b.acoustic.head.weight.dtype, 'float32');
+    assert.ok(wa.every((x, i) => Math.abs(x - wb[i]!) <= 1e-3 * Math.abs(x) + 1e-7));
+    a.dispose();
+    b.dispose();
+  });
+
+  test('--set replaces config fields of a fresh run; unknown fields and wrong types fail before any work', async () => {
+    const out = join(root, 'set-run');
+    const code = await trainCommand.run([
+      'stage2',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--max-steps',
+      '1',
+      ...common,
+      '--set',
+      'semanticPrefix=false',
+      '--set',
+      'alignedSemantic=[0,1]',
+      '--set',
+      'maxFrames=300',
+    ]);
+    assert.equal(code, 0);
+    const config = readModelInfo<Stage2Config>(join(out, runFiles.checkpoint), 'stage2').config;
+    assert.equal(config.semanticPrefix, false);
+    assert.deepEqual(config.alignedSemantic, [0, 1]);
+    assert.equal(config.maxFrames, 300);
+    for (const [item, pattern] of [
+      ['noSuchField=1', /--set: stage2 has no config field 'noSuchField'/],
+      ['semanticPrefix=3', /--set semanticPrefix: stage2's semanticPrefix is boolean, got 3/],
+    ] as const) {
+      const bad = join(root, 'set-bad-run');
+      await assert.rejects(
+        trainCommand.run(['stage2', '--data', data, '--out', bad, ...common, '--set', item]),
+        (e: Error) => pattern.test(e.message),
+      );
+      assert.ok(!existsSync(join(bad, runFiles.checkpoint)));
+    }
   });
 
   test('a dataset without a stream the stage-1 config wants fails before any work, naming dataset and stream', () => {

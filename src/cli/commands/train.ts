@@ -22,21 +22,24 @@ import { numberOption } from '../options.js';
 const usage = `usage:
   v2meow train stage1|stage2|stage3 --data DIR --out DIR [--preset small] [--init FILE] [--batch 8]
                [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
-               [--validate-every 500] [--seconds 10|3] [--seed 0]
+               [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
                ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
-               --text-style DIR [--part ROLE=PATH]... [--partial] [--name NAME] [--note TEXT]
+               --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--name NAME] [--note TEXT]
 
 stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --checkpoint-minutes, and on
         SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
         loss.png in --out. A checkpoint in --out is resumed; otherwise --init FILE gives the starting
         weights. AdamW, --warmup steps of linear warmup, then cosine decay to 10% at --max-steps; --seconds
-        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3).
+        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3). --set
+        replaces a field of the preset's model config on a fresh run (e.g. --set numDecoderLayers=4
+        --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]'; fields: docs/stages.md).
         ${launchHelp}
 export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
         source, validation figures, commit), and the training logs. Parts that do not fit together (token
-        vocabulary, levels, rates) are refused before anything is written. --partial allows a bundle
+        vocabulary, levels, rates) are refused before anything is written. --half stores the stages'
+        weights as float16 (half the size; loading casts them back). --partial allows a bundle
         without every pipeline part; --part adds a part under another role.
 Docs: docs/training.md.`;
 
@@ -62,6 +65,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
       'validate-every': { type: 'string' },
       seconds: { type: 'string' },
       seed: { type: 'string' },
+      set: { type: 'string', multiple: true },
       ...launchFlagOptions,
     },
   });
@@ -88,6 +92,16 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
     cropSeconds: numberOption(values.seconds, '--seconds', d.cropSeconds, positive),
     seed: numberOption(values.seed, '--seed', d.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
   };
+  const configOverrides: Record<string, unknown> = {};
+  for (const item of values.set ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new UsageError(`--set: KEY=JSON, got '${item}'`);
+    try {
+      configOverrides[item.slice(0, eq)] = JSON.parse(item.slice(eq + 1));
+    } catch {
+      throw new UsageError(`--set ${item.slice(0, eq)}: not JSON: '${item.slice(eq + 1)}'`);
+    }
+  }
   if (!existsSync(values.data) || !statSync(values.data).isDirectory())
     throw new V2meowError('FILE_NOT_FOUND', '--data: no such folder', values.data);
   if (values.init !== undefined && (!existsSync(values.init) || statSync(values.init).isDirectory()))
@@ -103,6 +117,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
         dataDir: values.data!,
         outDir: values.out!,
         initFrom: values.init,
+        configOverrides,
         log,
       },
       { provenance: { command: `v2meow train ${name} ${args.join(' ')}` }, parallel },
@@ -132,6 +147,7 @@ async function exportCommand(args: string[]): Promise<number> {
       'text-style': { type: 'string' },
       part: { type: 'string', multiple: true },
       partial: { type: 'boolean', default: false },
+      half: { type: 'boolean', default: false },
       name: { type: 'string' },
       note: { type: 'string' },
     },
@@ -157,6 +173,7 @@ async function exportCommand(args: string[]): Promise<number> {
     name: values.name,
     parts,
     requiredRoles: values.partial ? [] : pipelineRoles,
+    halfPrecisionRoles: values.half ? ['stage1', 'stage2', 'stage3'] : [],
     provenance: {
       command: `v2meow train export ${args.join(' ')}`,
       ...(values.note ? { note: values.note } : {}),

@@ -1,0 +1,141 @@
+// Stages 2 and 3 on the VALIDATION split of the training set, from the true semantic tokens: the acoustic
+// half of the pipeline measured where choosing settings is allowed (issue 13: never on the evaluation clips).
+// For N music windows spread over the split (skipping quiet ones) it decodes with the codec (all 12 levels):
+//   truth        the true codec tokens (the ceiling of the sound);
+//   stage 3      true coarse levels, stage-3 fine levels (what stage 3 loses), beside the true coarse levels
+//                alone (4 levels decoded) and with uniformly random fine levels;
+//   stage 2+3    stage-2 coarse from the true semantic tokens, then stage 3, once per sampling setting;
+// and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, and the
+// mel-L1 distance to the truth's decode. WAVs go to --out for listening.
+// Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE --stage3 FILE [--clips 8]
+//        [--seconds 6] [--settings "0.95:0;0.8:50"] (temperature:topK pairs; 0 = no top-k) [--out DIR] [--seed 0]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { melL1Distance } from '../src/codec/metrics.js';
+import { loadCodec } from '../src/codec/soundstream.js';
+import { PairDataset } from '../src/dataset/reader.js';
+import { Yamnet } from '../src/encoders/yamnet.js';
+import { encodeWav } from '../src/media/index.js';
+import { loadStage } from '../src/models/modelFile.js';
+import type { Stage3 } from '../src/models/stage3.js';
+import { cat, manualSeed, noGrad, randint, type Tensor, tidy } from '../src/torch/index.js';
+import { acousticOf, semanticOf } from '../src/train/stageTask.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: 'data/pairs' },
+    stage2: { type: 'string' },
+    stage3: { type: 'string' },
+    codec: { type: 'string', default: 'weights/codec/codec.safetensors' },
+    clips: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '6' },
+    settings: { type: 'string', default: '0.95:0' },
+    out: { type: 'string' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+if (!values.stage2 || !values.stage3) {
+  console.log(
+    'usage: probe-acoustic --data DIR --stage2 FILE --stage3 FILE [--clips 8] [--settings T:K;...]',
+  );
+  process.exit(0);
+}
+const numClips = Number(values.clips);
+const seconds = Number(values.seconds);
+const seed = Number(values.seed);
+const settings = values.settings
+  .split(';')
+  .filter((s) => s.trim())
+  .map((s) => {
+    const [t, k] = s.split(':').map(Number);
+    return { temperature: t!, topK: k ? k : undefined, name: `T ${t}${k ? ` top-k ${k}` : ''}` };
+  });
+
+const dataset = PairDataset.open(values.data);
+const stage2 = loadStage(values.stage2, 'stage2');
+const stage3 = loadStage(values.stage3, 'stage3');
+const { codec } = loadCodec(values.codec);
+const yamnet = await Yamnet.fromPretrained();
+manualSeed(seed);
+const musicIndex = yamnet.labels.indexOf('Music');
+if (values.out) mkdirSync(values.out, { recursive: true });
+
+/** Fine levels [1, 8, T] by stage 3 over its windows. */
+function fineOf(model: Stage3, coarse: Tensor, s: number): Tensor {
+  const w = model.config.windowFrames;
+  const parts: Tensor[] = [];
+  for (let start = 0; start < coarse.size(2); start += w) {
+    const n = Math.min(w, coarse.size(2) - start);
+    parts.push(model.generate({ coarse: coarse.narrow(2, start, n) }, { seed: s + start }));
+  }
+  return cat(parts, 2);
+}
+
+const decode = (codes: Tensor) =>
+  noGrad(() => tidy(() => codec.decode(codes.long()).squeeze(0).toFloat32Array()));
+
+// windows spread over the split: every k-th of its consecutive windows
+const all = [...dataset.evaluationWindows('validation', { seconds, batchSize: 1, kinds: ['music'] })];
+const stride = Math.max(1, Math.floor(all.length / (numClips * 2)));
+const rows: Record<string, { music: number[]; top: number[]; mel: number[] }> = {};
+const tops: Record<string, Map<string, number>> = {};
+const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number) => {
+  // clip-level scores: the mean over YAMNet's windows
+  const result = yamnet.run(wave);
+  const classes = yamnet.labels.length;
+  const scores = new Float32Array(classes);
+  for (let w = 0; w < result.numWindows; w++)
+    for (let c = 0; c < classes; c++) scores[c]! += result.scores[w * classes + c]! / result.numWindows;
+  let top = 0;
+  for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[top]!) top = c;
+  rows[name] ??= { music: [], top: [], mel: [] };
+  rows[name]!.music.push(scores[musicIndex]!);
+  rows[name]!.top.push(top === musicIndex ? 1 : 0);
+  rows[name]!.mel.push(melL1Distance(truth, wave));
+  tops[name] ??= new Map();
+  tops[name]!.set(yamnet.labels[top]!, (tops[name]!.get(yamnet.labels[top]!) ?? 0) + 1);
+  if (values.out)
+    writeFileSync(
+      join(values.out, `${clip}-${name.replace(/[^a-z0-9.]+/gi, '_')}.wav`),
+      encodeWav(wave, 16000),
+    );
+};
+let clip = 0;
+for (let i = 0; i < all.length && clip < numClips; i += stride) {
+  const batch = all[i]!;
+  const semantic = semanticOf(batch, 0, 1);
+  const acoustic = acousticOf(batch, 0, 1);
+  const truth = decode(acoustic);
+  const rms = Math.sqrt(truth.reduce((s, x) => s + x * x, 0) / truth.length);
+  if (20 * Math.log10(rms + 1e-9) < -40) continue;
+  add('truth (codec, 12 levels)', truth, truth, clip);
+  const coarseTrue = acoustic.narrow(1, 0, 4);
+  add('stage 3 on true coarse', decode(cat([coarseTrue, fineOf(stage3, coarseTrue, seed)], 1)), truth, clip);
+  add('true coarse alone (4 levels)', decode(coarseTrue), truth, clip);
+  const randomFine = randint(0, 1024, [1, 8, acoustic.size(2)], { dtype: 'int64' });
+  add('true coarse + uniform random fine', decode(cat([coarseTrue.long(), randomFine], 1)), truth, clip);
+  for (const s of settings) {
+    const coarse = stage2.generate(
+      { semantic },
+      { temperature: s.temperature, topK: s.topK, seed: seed + clip, numFrames: acoustic.size(2) },
+    );
+    add(`stage 2+3, ${s.name}`, decode(cat([coarse, fineOf(stage3, coarse, seed)], 1)), truth, clip);
+  }
+  console.error(`clip ${clip + 1}/${numClips}: window ${i} of ${all.length}`);
+  clip++;
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+console.log(
+  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | mel-L1 to truth | top classes |`,
+);
+console.log('|---|---|---|---|---|');
+for (const [name, r] of Object.entries(rows)) {
+  const classes = [...tops[name]!.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, n]) => `${label} ${n}`)
+    .join(', ');
+  console.log(
+    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
+  );
+}

@@ -1,0 +1,121 @@
+// Aligned conditioning (stage 1's encoder frame at each token, stage 2's semantic tokens at each acoustic step):
+// the positions added while decoding with the KV cache must be the ones teacher forcing adds. Checked by
+// decoding greedily (top-k 1) from random weights and teacher-forcing the result: every position's argmax is the
+// decoded token (accuracy 1), and decoding in two calls (the second continuing the first as a prompt) gives the
+// tokens of one call.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Stage1, stage1Config } from '../../src/models/stage1.js';
+import { Stage2, stage2Config } from '../../src/models/stage2.js';
+import { cat, manualSeed, type Tensor, tensor } from '../../src/torch/index.js';
+
+const greedy = { topK: 1, seed: 1 } as const;
+const ints = (t: Tensor) => Array.from(t.toArray());
+const levels = 4;
+const codebookSize = 1024;
+
+/**
+ * The teacher-forced argmax (within the code's own level, as sampling restricts it) and the code, at every
+ * generated code (frames >= promptFrames). logits: [1, L, K x C] (flattened, position j = frame j / K, level
+ * j % K) or [1, L, K, C] (delay, level k of frame f at step f + k); codes [1, K, T].
+ */
+function greedyAt(logits: Tensor, codes: Tensor, promptFrames: number, layout: string) {
+  const values = logits.toArray();
+  const data = ints(codes);
+  const t = codes.size(2);
+  const argmax: number[] = [];
+  const expected: number[] = [];
+  for (let f = promptFrames; f < t; f++) {
+    for (let k = 0; k < levels; k++) {
+      const position = layout === 'flattened' ? f * levels + k : f + k;
+      const base = (position * levels + k) * codebookSize;
+      let best = 0;
+      for (let c = 1; c < codebookSize; c++) if (values[base + c]! > values[base + best]!) best = c;
+      argmax.push(best);
+      expected.push(data[k * t + f]!);
+    }
+  }
+  return { argmax, expected };
+}
+
+describe('stage 1 aligned conditioning', () => {
+  manualSeed(3);
+  const config = stage1Config('debug', {
+    dropout: 0,
+    streams: [{ name: 'curves', kind: 'dense', dim: 6, rateHz: 25 }],
+    encoderRateHz: 12.5,
+  });
+  const model = new Stage1(config);
+  model.eval();
+  const frames = 24;
+  const curves = tensor(
+    new Float32Array(frames * 6).map((_, i) => Math.sin(i * 0.7) * 3),
+    [1, frames, 6],
+  );
+  const style = tensor(new Float32Array(100).map((_, i) => Math.cos(i)), [1, 100]);
+  const conditions = { streams: { curves }, style };
+
+  test('has the projection and uses it: teacher forcing the greedy tokens reproduces them', () => {
+    assert.ok(model.align);
+    const tokens = model.generate(conditions, { numTokens: frames, ...greedy });
+    const out = model.forward({ ...conditions, semantic: tokens });
+    assert.equal(out.accuracy, 1);
+  });
+
+  test('two calls (the second continuing the first) decode what one call does', () => {
+    const whole = model.generate(conditions, { numTokens: frames, ...greedy });
+    const head = model.generate(conditions, { numTokens: 10, ...greedy });
+    const tail = model.generate(conditions, { numTokens: frames - 10, prompt: head, ...greedy });
+    assert.deepEqual(ints(cat([head, tail], 1)), ints(whole));
+  });
+
+  test('an old config without the field builds no projection', () => {
+    const old = new Stage1({ ...config, alignedConditioning: undefined });
+    assert.equal(old.align, null);
+    old.dispose();
+  });
+});
+
+for (const layout of ['delay', 'flattened'] as const) {
+  for (const semanticPrefix of [true, false]) {
+    describe(`stage 2 aligned semantic (${layout}, ${semanticPrefix ? 'with' : 'without'} prefix)`, () => {
+      manualSeed(4);
+      const model = new Stage2(
+        stage2Config('debug', { dropout: 0, layout, semanticPrefix, alignedSemantic: [-1, 0, 2] }),
+      );
+      model.eval();
+      const semantic = tensor(
+        Int32Array.from({ length: 8 }, (_, i) => (i * 37 + 11) % 256),
+        [1, 8],
+        { dtype: 'int64' },
+      );
+
+      for (const promptFrames of [0, 6]) {
+        test(`teacher forcing reproduces the greedy codes (prompt of ${promptFrames} frames)`, () => {
+          const prompt = tensor(
+            Int32Array.from({ length: 4 * promptFrames }, (_, i) => (i * 131 + 7) % codebookSize),
+            [1, 4, promptFrames],
+            { dtype: 'int64' },
+          );
+          const codes = model.generate(
+            { semantic },
+            { numFrames: 16 - promptFrames, prompt: promptFrames ? prompt : null, ...greedy },
+          );
+          assert.deepEqual(codes.shape, [1, 4, 16 - promptFrames]);
+          const all = promptFrames ? cat([prompt, codes], 2) : codes;
+          const out = model.forward({ semantic, acoustic: all });
+          const { argmax, expected } = greedyAt(out.logits, all, promptFrames, layout);
+          assert.equal(expected.length, 4 * (16 - promptFrames));
+          assert.deepEqual(argmax, expected);
+        });
+      }
+    });
+  }
+}
+
+test('stage 2 without a prefix and without aligned offsets is refused', () => {
+  assert.throws(
+    () => new Stage2(stage2Config('debug', { semanticPrefix: false, alignedSemantic: [] })),
+    /needs alignedSemantic/,
+  );
+});
