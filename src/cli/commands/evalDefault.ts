@@ -4,10 +4,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { V2meowError } from '../../errors.js';
 import { defaultEvalText, evaluateDefaultModel } from '../../eval/defaultEval.js';
 import { defaultEvalMarkdown, textControlMarkdown } from '../../eval/defaultReport.js';
 import { defaultTextPrompts, evaluateTextControl } from '../../eval/textControl.js';
-import { V2meowError } from '../../errors.js';
 import { defaultBundleDir } from '../../generate/pipeline.js';
 import { writeAtomically } from '../../media/atomicFile.js';
 import { checkOutputFile, checkOutputFolder } from '../../util/outputPath.js';
