@@ -15,6 +15,16 @@ export {
 export { contentHash, defaultEvalCacheDir, EvalCache } from './cache.js';
 export { ClipAnalyzer, type ClipFeatures, videoBeats } from './clipAnalysis.js';
 export {
+  type DefaultEvalOptions,
+  type DefaultEvalResult,
+  defaultEvalRows,
+  evaluateDefaultModel,
+  type OutputFigures,
+  type RowFigures,
+} from './defaultEval.js';
+export { defaultEvalMarkdown, textControlMarkdown } from './defaultReport.js';
+export { type EvalClip, evaluationClips, heldOutFilms } from './evalClips.js';
+export {
   type ClipReport,
   type EvaluationOptions,
   type EvaluationResult,
@@ -28,3 +38,4 @@ export { derangement } from './random.js';
 export { reportMarkdown } from './reportMarkdown.js';
 export { type MetricSet, type PairMetrics, setMetrics, setStatistics } from './setMetrics.js';
 export { cosineSimilarity, type StyleEncoder, type StyleSource, YamnetMusicStyle } from './style.js';
+export { defaultTextPrompts, evaluateTextControl, type TextControlResult } from './textControl.js';

@@ -80,6 +80,11 @@ export interface ChainInput {
   };
   /** Conditions dropped by the unconditional rows of guidance. */
   readonly guidanceDrop?: GuidanceDrop;
+  /**
+   * Semantic tokens [rows, numTokens] to use instead of stage 1's (int64; the caller keeps ownership): stages
+   * 2-3 teacher-forced on given tokens, e.g. a reference's, the upper bound of stages 2-3.
+   */
+  readonly semantic?: Tensor | null;
   /** Tokens of a prompt audio, per row: semantic [rows, P], coarse [rows, Kc, 2P], fine [rows, Kf, 2P]. */
   readonly prompt?: { readonly semantic: Tensor; readonly coarse: Tensor; readonly fine: Tensor } | null;
   readonly onProgress?: (stage: 'stage1' | 'stage2' | 'stage3', done: number, total: number) => void;
@@ -118,29 +123,41 @@ export function runChain(
       input.onProgress?.(stage, Math.min(total, w.start + Math.round((w.newFrames * done) / steps)), total);
 
   const window1 = stage1.config.maxTokens;
+  const given = input.semantic;
+  if (given && (given.size(0) !== input.rows || given.size(1) !== input.numTokens))
+    throw new Error(
+      `given semantic tokens are [${given.shape}], expected [${input.rows}, ${input.numTokens}]`,
+    );
   const semantic = timed('stage1', () =>
-    continueFrom(
-      input.prompt?.semantic ?? null,
-      input.numTokens,
-      window1,
-      overlapOf(window1),
-      (w, prompt) => {
-        const startSec = (w.start - w.promptFrames) / semanticRateHz;
-        const seconds = (w.promptFrames + w.newFrames) / semanticRateHz;
-        const c = sliceStreamInputs(input.conditions, stage1.config.streams, Math.max(0, startSec), seconds);
-        return stage1.generate(
-          { ...input.conditions, ...c },
-          {
-            ...input.sampling.stage1,
-            guidanceDrop: input.guidanceDrop,
-            numTokens: w.newFrames,
-            prompt,
-            seed: mixSeed(input.seed, `stage1 ${w.start}`),
-            onStep: progress('stage1', input.numTokens, w),
+    given
+      ? given.clone()
+      : continueFrom(
+          input.prompt?.semantic ?? null,
+          input.numTokens,
+          window1,
+          overlapOf(window1),
+          (w, prompt) => {
+            const startSec = (w.start - w.promptFrames) / semanticRateHz;
+            const seconds = (w.promptFrames + w.newFrames) / semanticRateHz;
+            const c = sliceStreamInputs(
+              input.conditions,
+              stage1.config.streams,
+              Math.max(0, startSec),
+              seconds,
+            );
+            return stage1.generate(
+              { ...input.conditions, ...c },
+              {
+                ...input.sampling.stage1,
+                guidanceDrop: input.guidanceDrop,
+                numTokens: w.newFrames,
+                prompt,
+                seed: mixSeed(input.seed, `stage1 ${w.start}`),
+                onStep: progress('stage1', input.numTokens, w),
+              },
+            );
           },
-        );
-      },
-    ),
+        ),
   );
   try {
     const allSemantic = input.prompt ? cat([input.prompt.semantic, semantic], 1) : semantic;

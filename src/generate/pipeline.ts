@@ -62,6 +62,11 @@ export interface GenerateRequest {
   readonly guidance?: number | null;
   /** Generate as if these conditions were absent. */
   readonly drop?: DropCondition;
+  /**
+   * Semantic tokens (25 Hz, at least the music's length) to use instead of stage 1's: stages 2-3 and the codec
+   * run on them (e.g. a reference's own tokens: the upper bound of stages 2-3 in an evaluation).
+   */
+  readonly semanticTokens?: Int32Array;
   /** Audio file to continue (AudioLM style): its tokens are the first windows' context. */
   readonly promptAudio?: string;
   readonly onProgress?: (p: GenerateProgress) => void;
@@ -240,6 +245,8 @@ export class V2Meow {
 
     const numTokens = Math.max(1, Math.ceil(seconds * semanticRateHz - 1e-9));
     const numSamples = Math.round(seconds * audioSampleRateHz);
+    const given = request.semanticTokens;
+    if (given) checkSemanticTokens(given, numTokens, this.parts.semanticTokenizer.vocabularySize);
     const chainTokens = noGrad(() =>
       tidy(() => {
         const style =
@@ -271,6 +278,9 @@ export class V2Meow {
             seed,
             guidanceDrop,
             prompt,
+            semantic: given
+              ? repeatRows(tensor(given.subarray(0, numTokens), [1, numTokens], { dtype: 'int64' }), rows)
+              : null,
             sampling: {
               stage1: {
                 temperature: temperatures.stage1 ?? stage1.config.temperature ?? defaultTemperatures.stage1,
@@ -373,6 +383,21 @@ export class V2Meow {
       part.dispose();
     this.conditionSource.dispose();
   }
+}
+
+/** Given semantic tokens must cover the music and lie in the tokenizer's vocabulary (BAD_ARGUMENT otherwise). */
+function checkSemanticTokens(tokens: Int32Array, numTokens: number, vocabularySize: number): void {
+  if (tokens.length < numTokens)
+    throw new V2meowError(
+      'BAD_ARGUMENT',
+      `semanticTokens: ${tokens.length} tokens given, the music needs ${numTokens} (25 Hz)`,
+    );
+  for (let i = 0; i < numTokens; i++)
+    if (!(tokens[i]! >= 0 && tokens[i]! < vocabularySize))
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `semanticTokens: token ${i} is ${tokens[i]}, outside the vocabulary 0..${vocabularySize - 1}`,
+      );
 }
 
 /** The text's style; a text with no style word is a BAD_ARGUMENT naming the option. */

@@ -8,6 +8,7 @@ import { writeAtomically } from '../../media/atomicFile.js';
 import { checkOutputFile, checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
+import { evalDefaultCommand, evalDefaultUsage, evalTextCommand } from './evalDefault.js';
 
 const usage = `usage: v2meow eval --generated DIR --reference DIR [--videos DIR] [--text FILE]
                    [-o report.md] [--json] [--style musicnn|yamnet] [--max-seconds S]
@@ -36,13 +37,17 @@ options:
   --segments LIST        beat segment lengths in seconds (default 2,6,10)
   --segments-per-clip N  segments sampled per clip and length (default 5)
   --tolerance S          beat matching tolerance in seconds (default 0.07)
-  --seed N               seed of the shuffle baseline (default 1)`;
+  --seed N               seed of the shuffle baseline (default 1)
+
+${evalDefaultUsage}`;
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'FAD, KL, style cosine and beat alignment of generated music vs references, with baselines',
   usage,
   async run(args) {
+    if (args[0] === 'default') return evalDefaultCommand.run(args.slice(1));
+    if (args[0] === 'text') return evalTextCommand.run(args.slice(1));
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
