@@ -15,7 +15,7 @@ import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
 import { loadSemanticTokenizer, semanticModelKind } from '../tokens/musicnnKmeans.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
-import { pipelineRoles, readBundle } from '../weights/bundle.js';
+import { type GenerationDefaults, pipelineRoles, readBundle } from '../weights/bundle.js';
 import { DebugSemanticTokenizer, LexiconTextStyle } from './debugParts.js';
 import type { TextStyleSource } from './parts.js';
 
@@ -32,6 +32,8 @@ export interface PipelineParts {
   readonly codec: PipelineCodec;
   readonly semanticTokenizer: SemanticTokenizer;
   readonly textStyle: TextStyleSource;
+  /** The bundle's generation settings (bundle.json `generation`). */
+  readonly generation?: GenerationDefaults;
 }
 
 /** Loaders of part kinds that are folders or files of their own format (semantic tokenizer, text style). */
@@ -111,7 +113,16 @@ export async function loadBundleParts(dir: string): Promise<PipelineParts> {
     const stage3 = track(loadStage(path('stage3'), 'stage3'));
     const semanticTokenizer = (await other('semanticTokenizer')) as SemanticTokenizer;
     const textStyle = (await other('textStyle')) as TextStyleSource;
-    const parts = { name: manifest.name, stage1, stage2, stage3, codec, semanticTokenizer, textStyle };
+    const parts = {
+      name: manifest.name,
+      stage1,
+      stage2,
+      stage3,
+      codec,
+      semanticTokenizer,
+      textStyle,
+      generation: manifest.generation,
+    };
     checkPartsFit(parts, file);
     return parts;
   } catch (error) {

@@ -9,7 +9,7 @@ import type { SamplingOptions } from '../models/sampling.js';
 import type { GuidanceDrop, Stage1, Stage1Conditions } from '../models/stage1.js';
 import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
-import { cat, type Tensor, tidy } from '../torch/index.js';
+import { cat, type Tensor, tidy, zeros } from '../torch/index.js';
 import { mixSeed } from '../util/random.js';
 
 /** One window of a windowed stage: new frames [start, start + newFrames) after promptFrames of context. */
@@ -88,6 +88,8 @@ export interface ChainInput {
   /** Tokens of a prompt audio, per row: semantic [rows, P], coarse [rows, Kc, 2P], fine [rows, Kf, 2P]. */
   readonly prompt?: { readonly semantic: Tensor; readonly coarse: Tensor; readonly fine: Tensor } | null;
   readonly onProgress?: (stage: 'stage1' | 'stage2' | 'stage3', done: number, total: number) => void;
+  /** Skip stage 3: `fine` comes back with no levels ([rows, 0, 2T]) and only the coarse levels are decoded. */
+  readonly skipStage3?: boolean;
   /** Called with the seconds each stage took, as it ends. */
   readonly onStageDone?: (stage: 'stage1' | 'stage2' | 'stage3', seconds: number) => void;
 }
@@ -195,26 +197,28 @@ export function runChain(
       const overlap3 = stage3.config.layout === 'masked' ? 0 : overlapOf(window3);
       const allCoarse = input.prompt ? cat([input.prompt.coarse, coarse], 2) : coarse;
       const promptFrames = promptTokens * acousticPerSemantic;
-      const fine = timed('stage3', () =>
-        continueFrom(input.prompt?.fine ?? null, frames, window3, overlap3, (w, prompt) =>
-          stage3.generate(
-            {
-              coarse: allCoarse.narrow(
-                2,
-                promptFrames + w.start - w.promptFrames,
-                w.promptFrames + w.newFrames,
+      const fine = input.skipStage3
+        ? zeros([input.rows, 0, frames], { dtype: 'int64' })
+        : timed('stage3', () =>
+            continueFrom(input.prompt?.fine ?? null, frames, window3, overlap3, (w, prompt) =>
+              stage3.generate(
+                {
+                  coarse: allCoarse.narrow(
+                    2,
+                    promptFrames + w.start - w.promptFrames,
+                    w.promptFrames + w.newFrames,
+                  ),
+                },
+                {
+                  ...input.sampling.stage3,
+                  guidanceScale: null,
+                  prompt,
+                  seed: mixSeed(input.seed, `stage3 ${w.start}`),
+                  onStep: progress('stage3', frames, w),
+                },
               ),
-            },
-            {
-              ...input.sampling.stage3,
-              guidanceScale: null,
-              prompt,
-              seed: mixSeed(input.seed, `stage3 ${w.start}`),
-              onStep: progress('stage3', frames, w),
-            },
-          ),
-        ),
-      );
+            ),
+          );
       if (input.prompt) allCoarse.dispose();
       return { semantic, coarse, fine };
     } catch (error) {

@@ -69,6 +69,11 @@ export interface GenerateRequest {
   readonly semanticTokens?: Int32Array;
   /** Audio file to continue (AudioLM style): its tokens are the first windows' context. */
   readonly promptAudio?: string;
+  /**
+   * Codec levels decoded (default: the bundle's generation.decodeLevels, else every level): stage 2's coarse
+   * levels alone skip stage 3.
+   */
+  readonly decodeLevels?: number;
   readonly onProgress?: (p: GenerateProgress) => void;
 }
 
@@ -192,6 +197,13 @@ export class V2Meow {
   async generate(request: GenerateRequest): Promise<GenerationResult> {
     checkRequest(request);
     const { stage1, stage2, stage3, codec, textStyle } = this.parts;
+    const allLevels = stage2.config.numLevels + stage3.config.numFineLevels;
+    const decodeLevels = request.decodeLevels ?? this.parts.generation?.decodeLevels ?? allLevels;
+    if (!(Number.isInteger(decodeLevels) && decodeLevels >= 1 && decodeLevels <= allLevels))
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `decode levels ${decodeLevels}: a whole number from 1 to ${allLevels}`,
+      );
     const rows = request.candidates ?? 1;
     const seed = request.seed ?? 0;
     const startSec = request.startSec ?? 0;
@@ -269,6 +281,7 @@ export class V2Meow {
         const prompt = promptAudio ? this.promptTokens(promptAudio, rows, request.promptAudio!) : null;
         const guidanceDrop: GuidanceDrop = 'all';
         const temperatures = { ...request.temperatures };
+        const defaults = this.parts.generation?.sampling ?? {};
         const out = runChain(
           { stage1, stage2, stage3 },
           {
@@ -283,15 +296,25 @@ export class V2Meow {
               : null,
             sampling: {
               stage1: {
-                temperature: temperatures.stage1 ?? stage1.config.temperature ?? defaultTemperatures.stage1,
+                ...defaults.stage1,
+                temperature:
+                  temperatures.stage1 ??
+                  defaults.stage1?.temperature ??
+                  stage1.config.temperature ??
+                  defaultTemperatures.stage1,
                 guidanceScale: request.guidance ?? null,
               },
               stage2: {
-                temperature: temperatures.stage2 ?? stage2.config.temperature,
+                ...defaults.stage2,
+                temperature: temperatures.stage2 ?? defaults.stage2?.temperature ?? stage2.config.temperature,
                 guidanceScale: request.guidance ?? null,
               },
-              stage3: { temperature: temperatures.stage3 ?? stage3.config.temperature },
+              stage3: {
+                ...defaults.stage3,
+                temperature: temperatures.stage3 ?? defaults.stage3?.temperature ?? stage3.config.temperature,
+              },
             },
+            skipStage3: decodeLevels <= stage2.config.numLevels,
             onProgress: (stage, done, total) => report(stage, done, total),
             onStageDone: (stage, s) => {
               timings[stage] = s;
@@ -309,7 +332,7 @@ export class V2Meow {
       report('codec', 0, rows);
       const waves = noGrad(() =>
         tidy(() => {
-          const codes = cat([chainTokens.coarse, chainTokens.fine], 1);
+          const codes = cat([chainTokens.coarse, chainTokens.fine], 1).narrow(1, 0, decodeLevels);
           const out: Float32Array[] = [];
           for (let r = 0; r < rows; r++) {
             const wave = tidy(() => codec.decode(codes.narrow(0, r, 1)).toFloat32Array());

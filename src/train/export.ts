@@ -37,6 +37,7 @@ import {
   bundleFormat,
   bundleVersion,
   checkBundleManifest,
+  type GenerationDefaults,
   pathBytes,
   type StreamUse,
   writeBundleManifest,
@@ -96,6 +97,8 @@ export interface ExportBundleOptions {
   readonly requiredRoles?: readonly string[];
   /** Anything else to record in the bundle's provenance (a note, the command). */
   readonly provenance?: Readonly<Record<string, unknown>>;
+  /** Generation settings of these weights (bundle.json `generation`: decoded levels, sampling per stage). */
+  readonly generation?: GenerationDefaults;
   /** Store the float32 weights of these roles' model files as float16 (loading casts them back). */
   readonly halfPrecisionRoles?: readonly string[];
 }
@@ -251,6 +254,7 @@ function manifestOf(
     createdAt: new Date().toISOString(),
     parts,
     provenance: { gitCommit: gitCommit(), dataHoursBySource: dataHours, ...o.provenance },
+    ...(o.generation ? { generation: o.generation } : {}),
   };
 }
 

@@ -60,6 +60,25 @@ export interface BundlePart {
 }
 
 /** bundle.json. */
+/** Sampling settings of one stage (any left out: the stage config's, or the sampler's default). */
+export interface StageSamplingDefaults {
+  readonly temperature?: number;
+  readonly topK?: number;
+  readonly topP?: number;
+}
+
+/**
+ * How the bundle's model generates unless a request says otherwise: settings measured for these weights travel
+ * with them (chosen on the training set's validation split, never on evaluation clips).
+ */
+export interface GenerationDefaults {
+  /** Codec levels decoded: the coarse levels alone (stage 2's count) skip stage 3. Default: every level. */
+  readonly decodeLevels?: number;
+  readonly sampling?: Readonly<Partial<Record<'stage1' | 'stage2' | 'stage3', StageSamplingDefaults>>>;
+  /** Why, with the measurement behind it. */
+  readonly note?: string;
+}
+
 export interface BundleManifest {
   readonly format: typeof bundleFormat;
   readonly version: number;
@@ -71,6 +90,8 @@ export interface BundleManifest {
   readonly parts: Readonly<Record<string, BundlePart>>;
   /** Of the bundle as a whole: the commit that exported it, data hours by source, notes. */
   readonly provenance: Readonly<Record<string, unknown>>;
+  /** Generation settings of these weights (absent: every level, the stages' own temperatures). */
+  readonly generation?: GenerationDefaults;
 }
 
 export interface ReadBundleOptions {
@@ -104,6 +125,23 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
     fail('VERSION_MISMATCH', `bundle version ${m!.version}, this v2meow reads version ${bundleVersion}`);
   if (!m!.parts || typeof m!.parts !== 'object' || Object.keys(m!.parts).length === 0)
     fail('BAD_FORMAT', 'the bundle lists no parts');
+  const g = m!.generation;
+  if (g !== undefined) {
+    if (!g || typeof g !== 'object') fail('BAD_FORMAT', 'generation is not an object');
+    if (g.decodeLevels !== undefined && !(Number.isInteger(g.decodeLevels) && g.decodeLevels >= 1))
+      fail('BAD_FORMAT', `generation.decodeLevels ${g.decodeLevels}: a whole number >= 1`);
+    for (const [stage, s] of Object.entries(g.sampling ?? {})) {
+      if (!['stage1', 'stage2', 'stage3'].includes(stage))
+        fail('BAD_FORMAT', `generation.sampling.${stage}?`);
+      const { temperature, topK, topP } = (s ?? {}) as StageSamplingDefaults;
+      if (temperature !== undefined && !(temperature > 0))
+        fail('BAD_FORMAT', `generation.sampling.${stage}.temperature ${temperature}: > 0`);
+      if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))
+        fail('BAD_FORMAT', `generation.sampling.${stage}.topK ${topK}: a whole number >= 1`);
+      if (topP !== undefined && !(topP > 0 && topP <= 1))
+        fail('BAD_FORMAT', `generation.sampling.${stage}.topP ${topP}: in (0, 1]`);
+    }
+  }
   const uses: { role: string; stream: string; how: 'reads' | 'writes'; use: StreamUse }[] = [];
   for (const [role, part] of Object.entries(m!.parts!)) {
     const p = part as Partial<BundlePart>;

@@ -14,6 +14,7 @@ import {
   type BundlePart,
   bundleFormat,
   bundleVersion,
+  type GenerationDefaults,
   pathBytes,
   writeBundleManifest,
 } from '../../src/weights/bundle.js';
@@ -21,7 +22,7 @@ import { repoRoot } from '../helpers.js';
 
 export async function writeDebugBundle(
   dir: string,
-  options: { misfit?: boolean; realTokenizer?: boolean } = {},
+  options: { misfit?: boolean; realTokenizer?: boolean; generation?: GenerationDefaults } = {},
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const preset = codecPresets.debug;
@@ -82,6 +83,7 @@ export async function writeDebugBundle(
       textStyle: part('textStyle', textStyleKind),
     },
     provenance: { note: 'test bundle of random debug parts' },
+    ...(options.generation ? { generation: options.generation } : {}),
   });
   return dir;
 }

@@ -3,7 +3,7 @@
 // dropped conditions, prompt audio, bundles that fit or not, and no live-tensor growth. Text-only
 // generation keeps these fast (no video decoding); the video path is covered by cli.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -105,6 +105,21 @@ describe('V2Meow pipeline (debug weights)', () => {
       );
   });
 
+  test('decode levels: the coarse levels alone skip stage 3; out of range is refused before any work', async () => {
+    const all = await model.generate({ text: 'rock', seconds: 1, seed: 2 });
+    const coarse = await model.generate({ text: 'rock', seconds: 1, seed: 2, decodeLevels: 2 });
+    assert.deepEqual(coarse.candidates[0]!.fine.shape, [0, 50]);
+    assert.equal(coarse.timingsSec.stage3, 0);
+    assert.ok(sameArray(coarse.candidates[0]!.coarse.data, all.candidates[0]!.coarse.data));
+    assert.equal(coarse.candidates[0]!.waveform.length, 16000);
+    assert.ok(!sameArray(coarse.candidates[0]!.waveform, all.candidates[0]!.waveform));
+    await assert.rejects(
+      model.generate({ text: 'rock', seconds: 1, decodeLevels: 5 }),
+      (e: unknown) =>
+        e instanceof V2meowError && /^decode levels 5: a whole number from 1 to 4/.test(e.message),
+    );
+  });
+
   test('no live-tensor growth over generations', async () => {
     await model.generate({ text: 'soft', seconds: 0.5 });
     const before = liveTensorCount();
@@ -142,6 +157,34 @@ describe('V2Meow.fromPretrained(bundle)', () => {
       }
     },
   );
+
+  test("a bundle's generation settings are its defaults; a request overrides them; bad ones are refused", async () => {
+    const bundle = await writeDebugBundle(join(dir, 'settings'), {
+      generation: { decodeLevels: 2, sampling: { stage2: { topK: 1 } } },
+    });
+    const model = await V2Meow.fromPretrained(bundle);
+    try {
+      // the bundle's stage-2 top-k 1: from the same semantic tokens, any seed gives the same coarse codes
+      const semanticTokens = Int32Array.from({ length: 15 }, (_, i) => (i * 7) % 64);
+      const a = await model.generate({ text: 'epic strings', seconds: 0.6, seed: 1, semanticTokens });
+      const b = await model.generate({ text: 'epic strings', seconds: 0.6, seed: 2, semanticTokens });
+      assert.deepEqual(a.candidates[0]!.fine.shape, [0, 30]);
+      assert.ok(sameArray(a.candidates[0]!.coarse.data, b.candidates[0]!.coarse.data));
+      const c = await model.generate({ text: 'epic strings', seconds: 0.6, seed: 1, decodeLevels: 4 });
+      assert.deepEqual(c.candidates[0]!.fine.shape, [2, 30]);
+    } finally {
+      model.dispose();
+    }
+    // a hand-edited bundle.json (writing one checks it first)
+    const bad = await writeDebugBundle(join(dir, 'bad-settings'));
+    const manifestPath = join(bad, 'bundle.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation: { decodeLevels: 0 } }));
+    await assert.rejects(
+      V2Meow.fromPretrained(bad),
+      (e: unknown) => e instanceof V2meowError && /generation\.decodeLevels 0/.test(e.message),
+    );
+  });
 
   test('a bundle whose parts do not fit is refused, naming bundle.json and the mismatch', async () => {
     const bundle = await writeDebugBundle(join(dir, 'misfit'), { misfit: true });

@@ -39,6 +39,8 @@ options:
   --model DIR|debug     model bundle folder (default: the shipped weights/v2meow); 'debug' = random
                         untrained weights, to try the pipeline (the music is noise)
   --prompt-audio FILE   continue this audio (its last 2 s are the context of the first window)
+  --levels N            codec levels decoded (default: the bundle's setting, else all 12; 4 = the coarse
+                        levels alone, without stage 3)
   --plot MEL.png        mel-spectrogram per candidate, visual beats and cuts above the music's beats
   --json                print per candidate: output, seconds, tempo, beat F1 against the visual beats,
                         style cosine to the text, seconds per stage (no progress lines)`;
@@ -95,6 +97,7 @@ export const generateCommand: Command = {
         drop: { type: 'string' },
         model: { type: 'string' },
         'prompt-audio': { type: 'string' },
+        levels: { type: 'string' },
         plot: { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -109,6 +112,11 @@ export const generateCommand: Command = {
     const seed = numberOption(values.seed, '--seed', 0, { integer: true, min: 0 });
     const candidates = numberOption(values.candidates, '--candidates', 1, { integer: true, min: 1, max: 16 });
     const guidance = numberOption(values.cfg, '--cfg', undefined, { min: 0, max: 20 });
+    const decodeLevels = numberOption(values.levels, '--levels', undefined, {
+      integer: true,
+      min: 1,
+      max: 12,
+    });
     const drop = values.drop;
     if (drop !== undefined && drop !== 'video' && drop !== 'text' && drop !== 'all')
       throw new UsageError(`--drop wants video, text or all, got '${drop}'`);
@@ -154,6 +162,7 @@ export const generateCommand: Command = {
           guidance,
           drop: drop as 'video' | 'text' | 'all' | undefined,
           promptAudio: values['prompt-audio'],
+          decodeLevels,
           onProgress: json ? undefined : (p) => progress.update(p),
         });
         progress.finish();

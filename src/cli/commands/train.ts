@@ -15,7 +15,7 @@ import {
 } from '../../train/stageRegistry.js';
 import '../../train/stages.js';
 import { checkOutputFolder } from '../../util/outputPath.js';
-import { pipelineRoles } from '../../weights/bundle.js';
+import { type GenerationDefaults, pipelineRoles } from '../../weights/bundle.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -25,7 +25,8 @@ const usage = `usage:
                [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
                ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
-               --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--name NAME] [--note TEXT]
+               --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--generation JSON]
+               [--name NAME] [--note TEXT]
 
 stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --checkpoint-minutes, and on
         SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
@@ -39,7 +40,9 @@ export  Assembles a model bundle folder: the parts (checkpoints lose their optim
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
         source, validation figures, commit), and the training logs. Parts that do not fit together (token
         vocabulary, levels, rates) are refused before anything is written. --half stores the stages'
-        weights as float16 (half the size; loading casts them back). --partial allows a bundle
+        weights as float16 (half the size; loading casts them back). --generation sets the bundle's
+        generation defaults, e.g. '{"decodeLevels":4,"sampling":{"stage2":{"topK":100}}}' (docs/generate.md).
+        --partial allows a bundle
         without every pipeline part; --part adds a part under another role.
 Docs: docs/training.md.`;
 
@@ -148,6 +151,7 @@ async function exportCommand(args: string[]): Promise<number> {
       part: { type: 'string', multiple: true },
       partial: { type: 'boolean', default: false },
       half: { type: 'boolean', default: false },
+      generation: { type: 'string' },
       name: { type: 'string' },
       note: { type: 'string' },
     },
@@ -174,6 +178,7 @@ async function exportCommand(args: string[]): Promise<number> {
     parts,
     requiredRoles: values.partial ? [] : pipelineRoles,
     halfPrecisionRoles: values.half ? ['stage1', 'stage2', 'stage3'] : [],
+    generation: generationOption(values.generation),
     provenance: {
       command: `v2meow train export ${args.join(' ')}`,
       ...(values.note ? { note: values.note } : {}),
@@ -183,6 +188,16 @@ async function exportCommand(args: string[]): Promise<number> {
     `${values.output}: bundle.json + ${Object.keys(manifest.parts).join(', ')} (commit ${manifest.provenance.gitCommit})\n`,
   );
   return 0;
+}
+
+/** --generation JSON: the bundle's generation defaults (checked with the manifest when it is written). */
+function generationOption(value: string | undefined): GenerationDefaults | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as GenerationDefaults;
+  } catch {}
+  throw new UsageError(`--generation wants a JSON object, got '${value}'`);
 }
 
 export const trainCommand: Command = {
