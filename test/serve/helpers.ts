@@ -47,7 +47,7 @@ export function startCli(args: string[], options: { cwd?: string } = {}): Proc {
   const proc: Proc = {
     child,
     log: () => output,
-    seen(pattern, timeoutMs = 120_000) {
+    seen(pattern, timeoutMs = 300_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => done(new Error(`timed out waiting for ${pattern}:\n${output}`)),
@@ -98,7 +98,7 @@ export async function stopAll(): Promise<void> {
 /** `v2meow serve --port 0 --data DIR ARGS`; resolves when it listens. */
 export async function startServe(dataDir: string, args: string[] = []): Promise<Proc & { url: string }> {
   const proc = startCli(['serve', '--port', '0', '--data', dataDir, '--model', 'debug', ...args]);
-  const url = (await proc.seen(/v2meow serve: (http:\/\/\S+)/, 60_000))[1]!;
+  const url = (await proc.seen(/v2meow serve: (http:\/\/\S+)/, 300_000))[1]!;
   return Object.assign(proc, { url });
 }
 
@@ -135,7 +135,7 @@ export async function follow(url: string, id: string): Promise<{ events: string[
 }
 
 /** Polls GET /api/jobs/:id until the job has finished (completed or failed). */
-export async function waitFinished(url: string, id: string, timeoutMs = 180_000): Promise<JobView> {
+export async function waitFinished(url: string, id: string, timeoutMs = 400_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(`${url}/api/jobs/${id}`);

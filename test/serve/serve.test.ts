@@ -83,7 +83,7 @@ let textJob = '';
 let textWav = Buffer.alloc(0);
 
 test('a 3 s clip with a style: events to done, two mp4 candidates with video and audio', {
-  timeout: 180_000,
+  timeout: 600_000,
 }, async () => {
   const response = await upload(readFileSync(clip), 'clip.mp4', {
     text: 'calm piano',
@@ -125,7 +125,7 @@ test('a 3 s clip with a style: events to done, two mp4 candidates with video and
   videoJob = created.id;
 });
 
-test('a text-only JSON job gives a WAV of the asked length', { timeout: 180_000 }, async () => {
+test('a text-only JSON job gives a WAV of the asked length', { timeout: 600_000 }, async () => {
   const response = await fetch(`${server!.url}/api/jobs`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -146,7 +146,7 @@ test('a text-only JSON job gives a WAV of the asked length', { timeout: 180_000 
 });
 
 test('again with another seed: the same options, the new seed, different music', {
-  timeout: 180_000,
+  timeout: 600_000,
 }, async () => {
   const response = await fetch(`${server!.url}/api/jobs/${textJob}/again`, {
     method: 'POST',
@@ -170,7 +170,7 @@ test('again with another seed: the same options, the new seed, different music',
   assert.equal((await follow(server!.url, randomJob.id)).job.state, 'completed');
 });
 
-test('bad requests get their 4xx with a code and leave nothing behind', { timeout: 60_000 }, async () => {
+test('bad requests get their 4xx with a code and leave nothing behind', { timeout: 600_000 }, async () => {
   const before = leftovers();
   const cases: [Promise<Response>, number, string][] = [
     [upload(Buffer.from('hello, not a video'), 'notes.mp4'), 400, 'NOT_MEDIA'],
@@ -283,7 +283,7 @@ test('the page, its script and the style preview are served', async () => {
 });
 
 test('a restarted server still lists finished jobs; DELETE removes a job and its files', {
-  timeout: 60_000,
+  timeout: 600_000,
 }, async () => {
   await stop();
   server = await serve();
