@@ -65,8 +65,10 @@ button:disabled{background:#888}
 progress{width:100%;height:1rem}
 .candidate{background:#fff;padding:.7rem;border-radius:.6rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
 .candidate video,.candidate audio{width:100%;display:block}
+.candidate .media{display:grid;grid-template-columns:1fr 1fr;gap:.6rem;align-items:start}
+.candidate .media audio{grid-column:1/-1}
 .candidate a{display:inline-block;margin-top:.4rem}
-.candidate img{width:100%;height:auto;display:block;margin-top:.4rem;border-radius:.3rem}
+.candidate img{width:100%;height:auto;display:block;border-radius:.3rem}
 .secondary{background:#fff;color:#2b5fad;border:1px solid #2b5fad;margin-top:.4rem}
 .summary{color:#555;margin:.2rem 0;overflow-wrap:anywhere}
 #history{list-style:none;padding:0;margin:0;display:grid;gap:.4rem}
@@ -74,7 +76,7 @@ progress{width:100%;height:1rem}
 #history .state{font-size:.85rem;color:#555;white-space:nowrap}
 #history .expired button{color:#999;background:#eee;cursor:default}
 #history .current button{border-color:#2b5fad;box-shadow:0 0 0 1px #2b5fad}
-@media (max-width:36rem){.row{grid-template-columns:1fr 1fr}main{padding:.6rem}}
+@media (max-width:36rem){.row{grid-template-columns:1fr 1fr}main{padding:.6rem}.candidate .media{grid-template-columns:1fr}#history button{flex-direction:column;gap:.1rem}}
 `;
 
 export const serveScript = `'use strict';
@@ -165,15 +167,19 @@ function showResults(job) {
     media.controls = true;
     media.preload = 'metadata';
     media.playsInline = true;
-    media.src = output.url;
-    card.append(title, media);
+    // a video shows its frame at 0.1 s rather than a blank box until played
+    media.src = output.url + (output.name.endsWith('.wav') ? '' : '#t=0.1');
+    const both = document.createElement('div');
+    both.className = 'media';
+    both.append(media);
     if (output.plot) {
       const plot = document.createElement('img');
       plot.src = output.plot;
       plot.alt = 'Mel-spectrogram of candidate ' + (k + 1) + ' with its beats (top: the video\\'s visual beats)';
       plot.loading = 'lazy';
-      card.append(plot);
+      both.append(plot);
     }
+    card.append(title, both);
     const link = document.createElement('a');
     link.href = output.url + '?download';
     link.textContent = 'Download';

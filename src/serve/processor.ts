@@ -123,7 +123,11 @@ export default async function generateJob(job: SandboxedJob<JobData, JobResult>)
       const name = `out-${k + 1}${extension}`;
       await writeCandidate(result, k, files.scratch(name), video);
       const plot = `out-${k + 1}.png`;
-      await plotCandidate(result, k, candidateRhythm(result, k), files.scratch(plot));
+      // titled with the client's name for the video, not the job folder's input.EXT
+      const named = result.video
+        ? { ...result, video: { ...result.video, source: data.inputName ?? 'video' } }
+        : result;
+      await plotCandidate(named, k, candidateRhythm(result, k), files.scratch(plot));
       // the plot first: once the candidate is visible, so is its plot
       await files.publish(plot);
       await files.publish(name);

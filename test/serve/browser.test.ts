@@ -11,13 +11,21 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { repoRoot } from '../helpers.js';
 import { startServe, stopAll } from './helpers.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const updateDocsImages = process.env.V2MEOW_UPDATE_DOCS_IMAGES === '1';
 const root = mkdtempSync(join(tmpdir(), 'v2meow-serve-browser-'));
+
+/** A full-page screenshot, reduced to 96 colours by ffmpeg (a small PNG for the docs). */
+async function screenshot(page: Page, path: string): Promise<void> {
+  const raw = join(root, 'shot.png');
+  await page.screenshot({ path: raw, fullPage: true });
+  const filter = 'split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=none';
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', raw, '-vf', filter, path]);
+}
 
 after(async () => {
   await stopAll();
@@ -119,13 +127,24 @@ test('upload, style tags, two candidates playing, download in Chromium', {
     const docs = join(repoRoot, 'docs', 'img');
     if (updateDocsImages) {
       mkdirSync(docs, { recursive: true });
-      await page.screenshot({ path: join(docs, 'serve-desktop.png'), fullPage: true });
+      await page
+        .locator('.candidate video')
+        .evaluateAll((videos: HTMLVideoElement[]) =>
+          Promise.all(
+            videos.map((video) =>
+              video.readyState >= 2
+                ? null
+                : new Promise((r) => video.addEventListener('loadeddata', r, { once: true })),
+            ),
+          ),
+        );
+      await screenshot(page, join(docs, 'serve-desktop.png'));
     }
     // phone width: the page fits the screen (no sideways scrolling)
     await page.setViewportSize({ width: 390, height: 844 });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `page is ${width} px wide at 390 px`);
-    if (updateDocsImages) await page.screenshot({ path: join(docs, 'serve-phone.png'), fullPage: true });
+    if (updateDocsImages) await screenshot(page, join(docs, 'serve-phone.png'));
     await server.stop();
   } finally {
     await browser.close();
