@@ -5,7 +5,7 @@
 // keeps in DATA/worker-token).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +214,7 @@ export const workerCommand: Command = {
           throw new UsageError("--server needs the server's worker token: --token-file DATA/worker-token");
         server = { url: values.server, token };
       } else if (values['token-file']) throw new UsageError('--token-file goes with --server');
+      const ownScratch = server !== undefined && values.data === undefined;
       const dataDir = resolve(
         values.data ?? (server ? join(tmpdir(), `v2meow-worker-${process.pid}`) : 'v2meow-serve'),
       );
@@ -234,6 +235,7 @@ export const workerCommand: Command = {
         if (parent > 0) setInterval(() => process.ppid !== parent && done(), 1000).unref();
       });
       await worker.close();
+      if (ownScratch) rmSync(dataDir, { recursive: true, force: true });
       return 0;
     } catch (error) {
       if (error instanceof V2meowError) {
