@@ -49,7 +49,13 @@ function sharedFiles(dataDir: string, id: string): JobFiles {
 }
 
 /** The server is reached over HTTP: a private scratch folder, input downloaded, outputs uploaded. */
-function remoteFiles(serverUrl: string, token: string, scratchRoot: string, id: string): JobFiles {
+function remoteFiles(
+  serverUrl: string,
+  token: string,
+  scratchRoot: string,
+  id: string,
+  lock: string,
+): JobFiles {
   const dir = join(scratchRoot, `${id}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
   const headers = { Authorization: `Bearer ${token}` };
@@ -69,7 +75,8 @@ function remoteFiles(serverUrl: string, token: string, scratchRoot: string, id: 
     async publish(name) {
       const response = await fetch(new URL(workerFilePath(id, name), serverUrl), {
         method: 'PUT',
-        headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+        // the job's lock token: the server accepts outputs only from the worker that holds the job
+        headers: { ...headers, 'Content-Type': 'application/octet-stream', 'X-Job-Lock': lock },
         body: Readable.toWeb(createReadStream(join(dir, name))) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
@@ -86,14 +93,23 @@ let model: Promise<V2Meow> | null = null;
 // publish a second set of outputs next to the retry's
 process.once('disconnect', () => process.exit(1));
 
-export default async function generateJob(job: SandboxedJob<JobData, JobResult>): Promise<JobResult> {
+export default async function generateJob(
+  job: SandboxedJob<JobData, JobResult>,
+  lock?: string,
+): Promise<JobResult> {
   model ??= V2Meow.fromPretrained(process.env.V2MEOW_SERVE_MODEL!);
   const pipeline = await model;
   const id = job.id!;
   const data = job.data;
   const serverUrl = process.env.V2MEOW_SERVE_URL;
   const files = serverUrl
-    ? remoteFiles(serverUrl, process.env.V2MEOW_SERVE_TOKEN ?? '', process.env.V2MEOW_SERVE_DATA!, id)
+    ? remoteFiles(
+        serverUrl,
+        process.env.V2MEOW_SERVE_TOKEN ?? '',
+        process.env.V2MEOW_SERVE_DATA!,
+        id,
+        lock ?? '',
+      )
     : sharedFiles(process.env.V2MEOW_SERVE_DATA!, id);
   process.stderr.write(`worker ${process.ppid}: job ${id} started\n`);
   try {

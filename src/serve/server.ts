@@ -524,9 +524,12 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
       request.resume();
       throw new ApiError(400, 'BAD_ARGUMENT', `not an output of this job: ${name}`);
     }
-    if ((await job.getState()) !== 'active') {
+    // only the worker that holds the job's lock (BullMQ's token) may publish: one that lost the job to the
+    // stalled-job check (silent too long, yet alive) cannot write over the retry's outputs
+    const lock = await (await queue.getBackend().client).get(`${queue.toKey(id)}:lock`);
+    if ((await job.getState()) !== 'active' || !lock || request.headers['x-job-lock'] !== lock) {
       request.resume();
-      throw new ApiError(409, 'CONFLICT', 'the job is not running');
+      throw new ApiError(409, 'CONFLICT', 'the job is not running on this worker');
     }
     await receiveOutput(request, dir, name, maxOutputBytes);
     sendJson(response, 201, { stored: name });

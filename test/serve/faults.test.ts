@@ -38,7 +38,7 @@ test('a job whose worker is SIGKILLed finishes on another worker, once', { timeo
   const dataDir = join(root, 'worker-kill');
   const server = await startServe(dataDir, ['--workers', '2', '--lock-sec', '2']);
   await server.seen(/worker \d+: ready[\s\S]*worker \d+: ready/);
-  const id = await postJson(server.url, { seconds: 30, text: 'slow strings' });
+  const id = await postJson(server.url, { seconds: 15, text: 'slow strings' });
   const started = await server.seen(new RegExp(`worker (\\d+): job ${id} started`));
   const victim = Number(started[1]);
   process.kill(victim, 'SIGKILL');
@@ -129,7 +129,7 @@ test('two workers that do not share the data folder: HTTP inputs and outputs, on
     ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip],
   ]);
   // a long text job: one worker takes it and is killed; then a video job
-  const long = await postJson(server.url, { seconds: 30, text: 'slow strings' });
+  const long = await postJson(server.url, { seconds: 15, text: 'slow strings' });
   const started = new RegExp(`job ${long} started`);
   const victim = await Promise.race(workers.map((w) => w.seen(started).then(() => w)));
   await victim.kill();
