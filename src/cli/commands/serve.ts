@@ -234,7 +234,24 @@ export const workerCommand: Command = {
         const parent = Number(process.env.V2MEOW_WORKER_PARENT ?? 0);
         if (parent > 0) setInterval(() => process.ppid !== parent && done(), 1000).unref();
       });
-      await worker.close();
+      // let a running job finish, but not for ever: Redis may be gone with serve (closing would then wait for it
+      // indefinitely); a second signal stops at once. An unfinished job is retried by another worker.
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        worker.close().then(() => true),
+        new Promise<boolean>((stop) => {
+          process.once('SIGINT', () => stop(false));
+          process.once('SIGTERM', () => stop(false));
+          timer = setTimeout(() => stop(false), 60_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!closed) {
+        process.stderr.write(
+          `v2meow worker ${process.pid}: stopped before its job ended; it will be retried\n`,
+        );
+        process.exit(1);
+      }
       if (ownScratch) rmSync(dataDir, { recursive: true, force: true });
       return 0;
     } catch (error) {
