@@ -1,6 +1,9 @@
 // The `v2meow serve` page: plain HTML, CSS and JS (no build step). Choose a video, type a style (the tags it
 // maps to appear as you type, from GET /api/style), candidates and seed; a progress bar per stage follows the
-// job's server-sent events; each candidate plays as a video with its download link. Narrow screens stack.
+// job's server-sent events; each candidate plays as a video with its mel-spectrogram and beats (the CLI's
+// --plot) and its download link; "again with another seed" queues the same video and options anew. The
+// browser's past jobs (ids in localStorage, states from the API; expired ones marked) are listed below.
+// Narrow screens stack.
 
 export const servePage = `<!doctype html>
 <html lang="en">
@@ -29,8 +32,14 @@ export const servePage = `<!doctype html>
 </form>
 <section id="job" hidden>
   <h2 id="status">Queued</h2>
+  <p id="summary" class="summary"></p>
   <div id="bars"></div>
   <div id="results"></div>
+  <button type="button" id="again" class="secondary">Again with another seed</button>
+</section>
+<section id="past" hidden>
+  <h2>Your past jobs</h2>
+  <ol id="history"></ol>
 </section>
 </main>
 <script src="/serve.js"></script>
@@ -56,14 +65,27 @@ button:disabled{background:#888}
 progress{width:100%;height:1rem}
 .candidate{background:#fff;padding:.7rem;border-radius:.6rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
 .candidate video,.candidate audio{width:100%;display:block}
+.candidate .media{display:grid;grid-template-columns:1fr 1fr;gap:.6rem;align-items:start}
+.candidate .media audio{grid-column:1/-1}
 .candidate a{display:inline-block;margin-top:.4rem}
-@media (max-width:36rem){.row{grid-template-columns:1fr 1fr}}
+.candidate img{width:100%;height:auto;display:block;border-radius:.3rem}
+.secondary{background:#fff;color:#2b5fad;border:1px solid #2b5fad;margin-top:.4rem}
+.summary{color:#555;margin:.2rem 0;overflow-wrap:anywhere}
+#history{list-style:none;padding:0;margin:0;display:grid;gap:.4rem}
+#history button{width:100%;text-align:left;background:#fff;color:#222;border:1px solid #ccc;display:flex;justify-content:space-between;gap:.5rem}
+#history .state{font-size:.85rem;color:#555;white-space:nowrap}
+#history .expired button{color:#999;background:#eee;cursor:default}
+#history .current button{border-color:#2b5fad;box-shadow:0 0 0 1px #2b5fad}
+@media (max-width:36rem){.row{grid-template-columns:1fr 1fr}main{padding:.6rem}.candidate .media{grid-template-columns:1fr}#history button{flex-direction:column;gap:.1rem}}
 `;
 
 export const serveScript = `'use strict';
 const $ = (id) => document.getElementById(id);
 const steps = ['features', 'stage1', 'stage2', 'stage3', 'codec'];
+const historyKey = 'v2meow.jobs';
 let styleTimer = 0;
+let current = null; // the job shown
+let source = null; // its event stream
 
 $('text').addEventListener('input', () => {
   clearTimeout(styleTimer);
@@ -122,6 +144,14 @@ function setProgress(p) {
   $('pct-' + p.step).textContent = Math.round(f * 100) + '%';
 }
 
+function describeJob(job) {
+  const parts = [job.input || 'text only'];
+  if (job.text) parts.push('"' + job.text + '"');
+  parts.push('seed ' + job.seed);
+  parts.push(job.candidates + (job.candidates > 1 ? ' candidates' : ' candidate'));
+  return parts.join(' · ');
+}
+
 function showResults(job) {
   const box = $('results');
   box.textContent = '';
@@ -137,30 +167,129 @@ function showResults(job) {
     media.controls = true;
     media.preload = 'metadata';
     media.playsInline = true;
-    media.src = output.url;
+    // a video shows its frame at 0.1 s rather than a blank box until played
+    media.src = output.url + (output.name.endsWith('.wav') ? '' : '#t=0.1');
+    const both = document.createElement('div');
+    both.className = 'media';
+    both.append(media);
+    if (output.plot) {
+      const plot = document.createElement('img');
+      plot.src = output.plot;
+      plot.alt = 'Mel-spectrogram of candidate ' + (k + 1) + ' with its beats (top: the video\\'s visual beats)';
+      plot.loading = 'lazy';
+      both.append(plot);
+    }
+    card.append(title, both);
     const link = document.createElement('a');
     link.href = output.url + '?download';
     link.textContent = 'Download';
     link.setAttribute('download', '');
-    card.append(title, media, link);
+    card.append(link);
     box.append(card);
   });
 }
 
-function follow(id) {
-  const source = new EventSource('/api/jobs/' + id + '/events');
+function statusOf(job) {
+  return job.state === 'active' ? 'Generating' : job.state === 'waiting' || job.state === 'delayed' ? 'Queued' : job.state;
+}
+
+/** Shows a job in the job section: its results when finished, else its progress as it comes. */
+function show(job) {
+  if (source) { source.close(); source = null; }
+  current = job.id;
+  $('job').hidden = false;
+  $('results').textContent = '';
+  $('summary').textContent = describeJob(job);
+  $('again').disabled = false;
+  showBars();
+  markCurrent();
+  if (job.state === 'completed' || job.state === 'failed') { showResults(job); return; }
+  $('status').textContent = statusOf(job);
+  setProgress(job.progress);
+  const id = job.id;
+  source = new EventSource('/api/jobs/' + id + '/events');
   source.addEventListener('state', (e) => {
-    const job = JSON.parse(e.data);
-    $('status').textContent = job.state === 'active' ? 'Generating' : job.state === 'waiting' ? 'Queued' : job.state;
-    setProgress(job.progress);
+    const now = JSON.parse(e.data);
+    $('status').textContent = statusOf(now);
+    setProgress(now.progress);
   });
   source.addEventListener('active', () => { $('status').textContent = 'Generating'; });
   source.addEventListener('progress', (e) => { $('status').textContent = 'Generating'; setProgress(JSON.parse(e.data)); });
   source.addEventListener('done', (e) => {
     source.close();
+    source = null;
     $('go').disabled = false;
-    showResults(JSON.parse(e.data));
+    const done = JSON.parse(e.data);
+    if (current === id) showResults(done);
+    updateHistoryItem(done);
   });
+}
+
+// ---- history: ids in localStorage, states from the API ----
+function storedIds() {
+  try { return JSON.parse(localStorage.getItem(historyKey) || '[]').filter((id) => /^[0-9a-f]{24}$/.test(id)); }
+  catch { return []; }
+}
+
+function remember(id) {
+  const ids = [id, ...storedIds().filter((x) => x !== id)].slice(0, 30);
+  localStorage.setItem(historyKey, JSON.stringify(ids));
+}
+
+function historyItem(id) {
+  let item = document.getElementById('h-' + id);
+  if (item) return item;
+  item = document.createElement('li');
+  item.id = 'h-' + id;
+  const button = document.createElement('button');
+  button.type = 'button';
+  const label = document.createElement('span');
+  label.className = 'label';
+  label.textContent = id.slice(0, 8);
+  const state = document.createElement('span');
+  state.className = 'state';
+  button.append(label, state);
+  item.append(button);
+  return item;
+}
+
+function updateHistoryItem(job) {
+  const item = historyItem(job.id);
+  const when = new Date(job.createdMs);
+  item.querySelector('.label').textContent = describeJob(job);
+  item.querySelector('.state').textContent = job.state + ' · ' + when.toLocaleDateString() + ' ' + when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  item.querySelector('button').onclick = () => show(job);
+}
+
+function markCurrent() {
+  for (const item of $('history').children) item.classList.toggle('current', item.id === 'h-' + current);
+}
+
+async function loadHistory() {
+  const ids = storedIds();
+  $('past').hidden = ids.length === 0;
+  const list = $('history');
+  list.textContent = '';
+  for (const id of ids) list.append(historyItem(id));
+  await Promise.all(ids.map(async (id) => {
+    const item = historyItem(id);
+    const response = await fetch('/api/jobs/' + id).catch(() => null);
+    if (response && response.ok) { updateHistoryItem(await response.json()); return; }
+    if (response && response.status === 404) {
+      item.classList.add('expired');
+      item.querySelector('.state').textContent = 'expired';
+      item.querySelector('button').disabled = true;
+    }
+  }));
+  markCurrent();
+}
+
+function started(job) {
+  remember(job.id);
+  $('past').hidden = false;
+  $('history').prepend(historyItem(job.id));
+  updateHistoryItem(job);
+  show(job);
 }
 
 $('form').addEventListener('submit', async (event) => {
@@ -171,13 +300,21 @@ $('form').addEventListener('submit', async (event) => {
   for (const name of ['text', 'seconds', 'start', 'candidates', 'seed']) form.append(name, $(name).value);
   if (file) form.append('video', file, file.name);
   $('go').disabled = true;
-  const response = await fetch('/api/jobs', { method: 'POST', body: form });
-  const body = await response.json().catch(() => ({ error: 'the server did not answer' }));
-  if (!response.ok) { $('go').disabled = false; $('error').textContent = body.error; return; }
-  $('job').hidden = false;
-  $('results').textContent = '';
-  $('status').textContent = 'Queued';
-  showBars();
-  follow(body.id);
+  const response = await fetch('/api/jobs', { method: 'POST', body: form }).catch(() => null);
+  const body = response ? await response.json().catch(() => ({ error: 'the server did not answer' })) : { error: 'the server did not answer' };
+  if (!response || !response.ok) { $('go').disabled = false; $('error').textContent = body.error; return; }
+  started(body);
 });
+
+$('again').addEventListener('click', async () => {
+  if (!current) return;
+  $('again').disabled = true;
+  $('error').textContent = '';
+  const response = await fetch('/api/jobs/' + current + '/again', { method: 'POST' }).catch(() => null);
+  const body = response ? await response.json().catch(() => ({ error: 'the server did not answer' })) : { error: 'the server did not answer' };
+  if (!response || !response.ok) { $('again').disabled = false; $('error').textContent = body.error; return; }
+  started(body);
+});
+
+loadHistory();
 `;

@@ -2,8 +2,8 @@
 // with append-only persistence so queued and finished jobs survive a restart, or a Redis named by URL
 // (`redis://host:port/db`, `unix:///path/to.sock`). BullMQ needs maxRetriesPerRequest null on its connections.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'bullmq';
 import { V2meowError } from '../errors.js';
 
@@ -34,6 +34,32 @@ export function connectionFromUrl(url: string): ConnectionOptions {
   };
 }
 
+/** Stops a redis-server left running by a serve that was killed (its pid file names it), so the restart's own
+ * redis-server reads the append-only file alone. */
+async function stopLeftover(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // not running
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !command.includes('redis-server')) return;
+  // and only ours: redis-server runs in its --dir, this data folder's redis folder
+  if (readlinkSafe(`/proc/${pid}/cwd`) !== dirname(pidFile)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 200 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+function readlinkSafe(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
+
 export interface PrivateRedis {
   /** unix:// URL of its socket (what `v2meow worker --redis` takes). */
   readonly url: string;
@@ -45,6 +71,10 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const socket = join(dir, 'redis.sock');
+  const pidFile = join(dir, 'redis.pid');
+  await stopLeftover(pidFile);
+  // a socket file left by a killed redis-server would look like a ready one
+  rmSync(socket, { force: true });
   let child: ChildProcess;
   const args = [
     '--port',
@@ -65,6 +95,8 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
     'noeviction',
     '--daemonize',
     'no',
+    '--pidfile',
+    pidFile,
   ];
   try {
     child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });

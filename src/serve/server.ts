@@ -1,12 +1,28 @@
 // `v2meow serve`'s HTTP side over node:http (routing, safe headers and Range handling reused from src/server):
 // the page, POST /api/jobs (multipart upload streamed to disk under a size limit by busboy, probed with
 // ffprobe before queueing; or a JSON text-only request), GET /api/jobs/:id, its events (SSE fed by BullMQ's
-// QueueEvents), its outputs, DELETE, and GET /api/style (the text style encoder the CLI uses). No generation
-// runs here: jobs go to Redis and worker processes (worker.ts). Errors are JSON { error, code }.
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+// QueueEvents), its outputs and their mel-spectrogram plots, "again with another seed", DELETE, and
+// GET /api/style (the text style encoder the CLI uses); a per-client limit of queued jobs and the expiry of
+// old jobs with their files. Workers that do not share the data folder fetch inputs and upload outputs through
+// /api/worker/... with a bearer token. No generation runs here: jobs go to Redis and worker processes
+// (worker.ts). Errors are JSON { error, code }.
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type ConnectionOptions, type Job, Queue, QueueEvents } from 'bullmq';
 import busboy from 'busboy';
 import { TextStyleEncoder } from '../encoders/textStyle.js';
@@ -16,6 +32,7 @@ import { assertSameOrigin, readJsonBody, send, sendHtml, sendJson } from '../ser
 import { sendFile } from '../server/media.js';
 import {
   isJobId,
+  isOutputName,
   type JobData,
   type JobOptions,
   type JobResult,
@@ -38,6 +55,14 @@ export interface ServeOptions {
   readonly maxVideoSec?: number;
   /** Most candidates per job (default 4). */
   readonly maxCandidates?: number;
+  /** Most jobs one client (remote address) may have waiting or running at once; 0 = no limit (default 5). */
+  readonly maxQueuedPerClient?: number;
+  /** Milliseconds after which a job (since it finished, or since it was queued) and its files are removed
+   * (default 24 h). */
+  readonly expireMs?: number;
+  /** Bearer token of the worker file API (/api/worker/...), for workers that do not share the data folder;
+   * null turns that API off. */
+  readonly workerToken?: string | null;
   readonly log?: (line: string) => void;
 }
 
@@ -59,6 +84,40 @@ export class ApiError extends Error {
 }
 
 const videoTypes = new Set(['.mp4', '.mov', '.mkv', '.webm', '.avi', '.m4v']);
+
+/** The client a job is counted against: its remote address (IPv4-mapped IPv6 written as IPv4). */
+function clientOf(request: IncomingMessage): string {
+  const address = request.socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** Constant-time comparison of a presented token with the expected one. */
+function sameToken(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Streams a worker's upload to `dir/NAME` through a temporary name, under a byte limit. */
+async function receiveOutput(request: IncomingMessage, dir: string, name: string, maxBytes: number) {
+  mkdirSync(dir, { recursive: true });
+  const partial = join(dir, `.partial-${randomBytes(4).toString('hex')}-${name}`);
+  let received = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > maxBytes) done(new ApiError(413, 'TOO_LARGE', `output larger than ${maxBytes} bytes`));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(request, limit, createWriteStream(partial));
+    renameSync(partial, join(dir, name));
+  } catch (error) {
+    rmSync(partial, { force: true });
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(400, 'BAD_REQUEST', `upload of ${name} interrupted`);
+  }
+}
 
 function statusOfCode(code: string): number {
   if (code === 'NOT_FOUND') return 404;
@@ -174,7 +233,11 @@ async function describe(job: Job<JobData, JobResult>) {
     error: state === 'failed' ? job.failedReason : null,
     outputs:
       state === 'completed' && result
-        ? result.outputs.map((name, k) => ({ url: `/api/jobs/${job.id}/outputs/${k + 1}`, name }))
+        ? result.outputs.map((name, k) => ({
+            url: `/api/jobs/${job.id}/outputs/${k + 1}`,
+            name,
+            plot: result.plots?.[k] ? `/api/jobs/${job.id}/plots/${k + 1}` : null,
+          }))
         : [],
     musicSeconds: result?.seconds ?? null,
   };
@@ -189,6 +252,11 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   const maxUploadBytes = options.maxUploadBytes ?? 200 * 1024 * 1024;
   const maxVideoSec = options.maxVideoSec ?? 600;
   const maxCandidates = options.maxCandidates ?? 4;
+  const maxQueuedPerClient = options.maxQueuedPerClient ?? 5;
+  const expireMs = options.expireMs ?? 24 * 3600 * 1000;
+  const workerToken = options.workerToken ?? null;
+  // an output is the uploaded video with new audio, or a WAV of at most 600 s (19 MB), or a plot
+  const maxOutputBytes = maxUploadBytes + 64 * 1024 * 1024;
   const queue = new Queue<JobData, JobResult>(queueName, { connection: options.connection });
   const events = new QueueEvents(queueName, { connection: options.connection });
   await queue.waitUntilReady();
@@ -217,62 +285,36 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     return job;
   }
 
-  async function createJob(request: IncomingMessage): Promise<unknown> {
-    const id = newJobId();
-    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    let options: JobOptions;
-    let input: string | null = null;
-    let inputName: string | null = null;
-    const dir = jobDir(dataDir, id);
-    if (type === 'multipart/form-data') {
-      const upload = join(dataDir, 'uploads', `${id}.upload`);
-      try {
-        const { fields, fileName } = await receiveUpload(request, upload, maxUploadBytes);
-        options = parseJobOptions(fields, fileName !== null, maxCandidates);
-        if (fileName !== null) {
-          let info: Awaited<ReturnType<typeof probe>>;
-          try {
-            info = await probe(upload);
-            assertDecodableVideo(info);
-          } catch (error) {
-            if (error instanceof V2meowError)
-              throw new ApiError(400, error.code, `${fileName}: ${error.message.replace(`${upload}: `, '')}`);
-            throw error;
-          }
-          if (info.durationSec > maxVideoSec)
-            throw new ApiError(
-              400,
-              'TOO_LONG',
-              `${fileName}: ${info.durationSec.toFixed(1)} s is longer than the limit of ${maxVideoSec} s`,
-            );
-          if (options.startSec >= info.durationSec)
-            throw new ApiError(400, 'BAD_ARGUMENT', `start ${options.startSec} s is past the video's end`);
-          const extension = extname(fileName).toLowerCase();
-          input = `input${videoTypes.has(extension) ? extension : '.mp4'}`;
-          inputName = fileName.slice(0, 200);
-          mkdirSync(dir, { recursive: true });
-          renameSync(upload, join(dir, input));
-        }
-      } finally {
-        rmSync(upload, { force: true });
-      }
-    } else if (type === 'application/json') {
-      const body = await readJsonBody(request).catch((error: Error) => {
-        throw new ApiError(400, 'BAD_ARGUMENT', error.message);
-      });
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
-        throw new ApiError(400, 'BAD_ARGUMENT', 'want a JSON object');
-      options = parseJobOptions(body as Record<string, unknown>, false, maxCandidates);
-      mkdirSync(dir, { recursive: true });
-    } else {
-      request.resume();
-      throw new ApiError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'send multipart/form-data (with a video) or application/json',
-      );
+  /** Ids being created (their upload or folder exists before their job does): the sweep leaves them alone. */
+  const creating = new Set<string>();
+  const clientLocks = new Map<string, Promise<unknown>>();
+
+  /** Runs `task` after the client's earlier job creations, so two at once cannot both pass the limit. */
+  async function oneAtATime<T>(client: string, task: () => Promise<T>): Promise<T> {
+    const run = (clientLocks.get(client) ?? Promise.resolve()).then(task);
+    const tail = run.catch(() => undefined);
+    clientLocks.set(client, tail);
+    try {
+      return await run;
+    } finally {
+      if (clientLocks.get(client) === tail) clientLocks.delete(client);
     }
-    const data: JobData = { ...options, input, inputName, createdMs: Date.now() };
+  }
+
+  /** Throws 429 QUEUE_FULL when the client already has its limit of jobs waiting or running. */
+  async function assertRoom(client: string): Promise<void> {
+    if (maxQueuedPerClient <= 0) return;
+    const pending = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized'], 0, -1);
+    const count = pending.filter((job) => job?.data?.client === client).length;
+    if (count >= maxQueuedPerClient)
+      throw new ApiError(
+        429,
+        'QUEUE_FULL',
+        `you have ${count} jobs waiting or running (the limit is ${maxQueuedPerClient}); wait for one to finish`,
+      );
+  }
+
+  async function enqueue(id: string, data: JobData): Promise<unknown> {
     const job = await queue.add('generate', data, {
       jobId: id,
       attempts: 2,
@@ -283,9 +325,225 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     return describe(job);
   }
 
-  async function sendOutput(request: IncomingMessage, response: ServerResponse, id: string, n: string) {
+  async function createJob(request: IncomingMessage): Promise<unknown> {
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'multipart/form-data' && type !== 'application/json') {
+      request.resume();
+      throw new ApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'send multipart/form-data (with a video) or application/json',
+      );
+    }
+    const client = clientOf(request);
+    return oneAtATime(client, async () => {
+      try {
+        await assertRoom(client);
+      } catch (error) {
+        request.resume();
+        throw error;
+      }
+      const id = newJobId();
+      const dir = jobDir(dataDir, id);
+      creating.add(id);
+      try {
+        let options: JobOptions;
+        let input: string | null = null;
+        let inputName: string | null = null;
+        if (type === 'multipart/form-data') {
+          const upload = join(dataDir, 'uploads', `${id}.upload`);
+          try {
+            const { fields, fileName } = await receiveUpload(request, upload, maxUploadBytes);
+            options = parseJobOptions(fields, fileName !== null, maxCandidates);
+            if (fileName !== null) {
+              let info: Awaited<ReturnType<typeof probe>>;
+              try {
+                info = await probe(upload);
+                assertDecodableVideo(info);
+              } catch (error) {
+                if (error instanceof V2meowError)
+                  throw new ApiError(
+                    400,
+                    error.code,
+                    `${fileName}: ${error.message.replace(`${upload}: `, '')}`,
+                  );
+                throw error;
+              }
+              if (info.durationSec > maxVideoSec)
+                throw new ApiError(
+                  400,
+                  'TOO_LONG',
+                  `${fileName}: ${info.durationSec.toFixed(1)} s is longer than the limit of ${maxVideoSec} s`,
+                );
+              if (options.startSec >= info.durationSec)
+                throw new ApiError(
+                  400,
+                  'BAD_ARGUMENT',
+                  `start ${options.startSec} s is past the video's end`,
+                );
+              const extension = extname(fileName).toLowerCase();
+              input = `input${videoTypes.has(extension) ? extension : '.mp4'}`;
+              inputName = fileName.slice(0, 200);
+              mkdirSync(dir, { recursive: true });
+              renameSync(upload, join(dir, input));
+            }
+          } finally {
+            rmSync(upload, { force: true });
+          }
+        } else {
+          const body = await readJsonBody(request).catch((error: Error) => {
+            throw new ApiError(400, 'BAD_ARGUMENT', error.message);
+          });
+          if (typeof body !== 'object' || body === null || Array.isArray(body))
+            throw new ApiError(400, 'BAD_ARGUMENT', 'want a JSON object');
+          options = parseJobOptions(body as Record<string, unknown>, false, maxCandidates);
+        }
+        return await enqueue(id, { ...options, input, inputName, createdMs: Date.now(), client });
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      } finally {
+        creating.delete(id);
+      }
+    });
+  }
+
+  /** POST /api/jobs/:id/again: the same video and options with another seed (given, or random). */
+  async function againJob(request: IncomingMessage, id: string): Promise<unknown> {
+    const source = await getJob(id);
+    let seed: number = randomInt(2 ** 31);
+    if (request.headers['content-type']) {
+      const body = await readJsonBody(request).catch((error: Error & { status?: number }) => {
+        throw new ApiError(error.status === 415 ? 415 : 400, 'BAD_ARGUMENT', error.message);
+      });
+      const given = (body as { seed?: unknown } | null)?.seed;
+      if (given !== undefined && given !== null) {
+        if (typeof given !== 'number' || !Number.isInteger(given) || given < 0 || given >= 2 ** 31)
+          throw new ApiError(400, 'BAD_ARGUMENT', `seed must be a whole number >= 0, got '${given}'`);
+        seed = given;
+      }
+    } else request.resume();
+    const client = clientOf(request);
+    return oneAtATime(client, async () => {
+      await assertRoom(client);
+      const newId = newJobId();
+      const dir = jobDir(dataDir, newId);
+      const data = source.data;
+      creating.add(newId);
+      try {
+        if (data.input) {
+          const from = join(jobDir(dataDir, id), data.input);
+          if (!existsSync(from))
+            throw new ApiError(404, 'NOT_FOUND', "this job's video is gone; upload it again");
+          mkdirSync(dir, { recursive: true });
+          try {
+            linkSync(from, join(dir, data.input));
+          } catch {
+            copyFileSync(from, join(dir, data.input));
+          }
+        }
+        return await enqueue(newId, { ...data, seed, createdMs: Date.now(), client });
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      } finally {
+        creating.delete(newId);
+      }
+    });
+  }
+
+  /** Removes jobs older than expireMs (not running) with their folders, and folders or uploads with no job. */
+  let sweeping = false;
+  async function sweep(): Promise<void> {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const now = Date.now();
+      const jobs = await queue.getJobs(['completed', 'failed', 'waiting', 'delayed', 'prioritized'], 0, -1);
+      for (const job of jobs) {
+        if (!job?.id || now - (job.finishedOn ?? job.timestamp) < expireMs) continue;
+        if ((await job.getState()) === 'active') continue;
+        try {
+          await job.remove();
+        } catch {
+          continue; // taken by a worker meanwhile
+        }
+        rmSync(jobDir(dataDir, job.id), { recursive: true, force: true });
+        log(`serve: job ${job.id} expired`);
+      }
+      for (const folder of ['jobs', 'uploads']) {
+        for (const name of readdirSync(join(dataDir, folder))) {
+          const id = name.replace(/\.upload$/, '');
+          if (!isJobId(id) || creating.has(id)) continue;
+          const path = join(dataDir, folder, name);
+          if (now - statSync(path).mtimeMs < expireMs) continue;
+          if (folder === 'uploads' || !(await queue.getJob(id)))
+            rmSync(path, { recursive: true, force: true });
+        }
+      }
+    } catch (error) {
+      log(`serve: expiry sweep: ${(error as Error).message}`);
+    } finally {
+      sweeping = false;
+    }
+  }
+  const sweepTimer = setInterval(() => void sweep(), Math.min(60_000, Math.max(250, expireMs / 4)));
+  sweepTimer.unref();
+
+  function assertWorker(request: IncomingMessage): void {
+    const header = request.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!workerToken || !sameToken(given, workerToken))
+      throw new ApiError(401, 'UNAUTHORIZED', 'the worker token is missing or wrong');
+  }
+
+  /** The worker file API: GET a job's input, PUT one of its outputs (only while the job runs). */
+  async function workerFiles(request: IncomingMessage, response: ServerResponse, id: string, name?: string) {
+    assertWorker(request);
     const job = await getJob(id);
-    const outputs = job.returnvalue?.outputs ?? [];
+    const dir = jobDir(dataDir, id);
+    if (name === undefined) {
+      if (request.method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
+      if (!job.data.input) throw new ApiError(404, 'NOT_FOUND', 'this job has no input video');
+      return sendFile(
+        request,
+        response,
+        join(dir, job.data.input),
+        'application/octet-stream',
+        () => new ApiError(404, 'NOT_FOUND', 'the input is gone'),
+      );
+    }
+    if (request.method !== 'PUT') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
+    const k = Number(/^out-([0-9]+)/.exec(name)?.[1] ?? 0);
+    const extension = extname(name);
+    if (
+      !isOutputName(name) ||
+      k > job.data.candidates ||
+      (extension !== '.png' && extension !== (job.data.input ? '.mp4' : '.wav'))
+    ) {
+      request.resume();
+      throw new ApiError(400, 'BAD_ARGUMENT', `not an output of this job: ${name}`);
+    }
+    // only the worker that holds the job's lock (BullMQ's token) may publish: one that lost the job to the
+    // stalled-job check (silent too long, yet alive) cannot write over the retry's outputs
+    const lock = await (await queue.getBackend().client).get(`${queue.toKey(id)}:lock`);
+    if ((await job.getState()) !== 'active' || !lock || request.headers['x-job-lock'] !== lock) {
+      request.resume();
+      throw new ApiError(409, 'CONFLICT', 'the job is not running on this worker');
+    }
+    await receiveOutput(request, dir, name, maxOutputBytes);
+    sendJson(response, 201, { stored: name });
+  }
+
+  async function sendOutput(
+    request: IncomingMessage,
+    response: ServerResponse,
+    id: string,
+    kind: 'outputs' | 'plots',
+    n: string,
+  ) {
+    const job = await getJob(id);
+    const outputs = (kind === 'plots' ? job.returnvalue?.plots : job.returnvalue?.outputs) ?? [];
     const k = /^[1-9][0-9]?$/.test(n) ? Number(n) - 1 : -1;
     const name = outputs[k];
     if (!name) throw new ApiError(404, 'NOT_FOUND', 'no such output');
@@ -294,7 +552,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
       request,
       response,
       join(jobDir(dataDir, id), name),
-      name.endsWith('.wav') ? 'audio/wav' : 'video/mp4',
+      name.endsWith('.png') ? 'image/png' : name.endsWith('.wav') ? 'audio/wav' : 'video/mp4',
       () => new ApiError(404, 'NOT_FOUND', 'no such output'),
       download ? { 'Content-Disposition': `attachment; filename="v2meow-${id.slice(0, 8)}-${name}"` } : {},
     );
@@ -352,12 +610,22 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
       assertSameOrigin(request);
       return sendJson(response, 201, await createJob(request));
     }
-    const match = /^\/api\/jobs\/([^/]+)(\/events|\/outputs\/([^/]+))?$/.exec(path);
+    const worker = /^\/api\/worker\/jobs\/([^/]+)\/(input|files\/([^/]+))$/.exec(path);
+    if (worker) {
+      if (!isJobId(worker[1]!)) throw new ApiError(404, 'NOT_FOUND', 'no such job');
+      return workerFiles(request, response, worker[1]!, worker[3]);
+    }
+    const match = /^\/api\/jobs\/([^/]+)(\/events|\/again|\/(outputs|plots)\/([^/]+))?$/.exec(path);
     if (match) {
       const id = match[1]!;
       if (!isJobId(id)) throw new ApiError(404, 'NOT_FOUND', 'no such job');
       if (match[2] === '/events' && isRead) return openEvents(response, id);
-      if (match[3] !== undefined && isRead) return sendOutput(request, response, id, match[3]);
+      if (match[2] === '/again' && method === 'POST') {
+        assertSameOrigin(request);
+        return sendJson(response, 201, await againJob(request, id));
+      }
+      if (match[4] !== undefined && isRead)
+        return sendOutput(request, response, id, match[3] as 'outputs' | 'plots', match[4]);
       if (match[2] === undefined && isRead) return sendJson(response, 200, await describe(await getJob(id)));
       if (match[2] === undefined && method === 'DELETE') {
         assertSameOrigin(request);
@@ -404,7 +672,10 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
           response.destroy();
           return;
         }
-        const headers: Record<string, string> = status === 413 ? { Connection: 'close' } : {};
+        // a refused request body may still be arriving: close the connection rather than read it all
+        const headers: Record<string, string> = [413, 415, 429].includes(status)
+          ? { Connection: 'close' }
+          : {};
         sendJson(response, status, { error: message, code }, headers);
       });
     },
@@ -426,6 +697,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     port: address.port,
     async close() {
+      clearInterval(sweepTimer);
       for (const set of listeners.values()) for (const response of set) response.end();
       listeners.clear();
       await new Promise<void>((done) => {

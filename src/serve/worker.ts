@@ -4,7 +4,8 @@
 // output a client could fetch, and the retry (BullMQ's stalled-job check) writes the set afresh. Generation
 // runs in a BullMQ sandbox (processor.ts, a child process that keeps its model between jobs) because it holds
 // the CPU for long stretches: this process stays free to renew the job's lock, so only a dead worker's job
-// is taken for stalled.
+// is taken for stalled. A worker either shares the server's data folder, or (with `server`) reaches the server's
+// worker file API over HTTP with a shared token and keeps only a scratch folder of its own.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConnectionOptions, Worker } from 'bullmq';
@@ -13,7 +14,10 @@ import { queueName } from './jobs.js';
 
 export interface WorkerOptions {
   readonly connection: ConnectionOptions;
+  /** The server's data folder (shared), or with `server` this worker's own scratch folder. */
   readonly dataDir: string;
+  /** The server's URL and worker token, for a worker that does not share the data folder. */
+  readonly server?: { readonly url: string; readonly token: string };
   /** Model bundle folder or 'debug'. */
   readonly model: string;
   /** Jobs run at once in this process (default 1: generation uses every core already). */
@@ -29,6 +33,13 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
   // the forked processor reads its settings from the environment it inherits
   process.env.V2MEOW_SERVE_DATA = resolve(options.dataDir);
   process.env.V2MEOW_SERVE_MODEL = options.model;
+  if (options.server) {
+    process.env.V2MEOW_SERVE_URL = options.server.url;
+    process.env.V2MEOW_SERVE_TOKEN = options.server.token;
+  } else {
+    delete process.env.V2MEOW_SERVE_URL;
+    delete process.env.V2MEOW_SERVE_TOKEN;
+  }
   const processor = fileURLToPath(new URL('./processor.js', import.meta.url));
   const lockDuration = options.lockDurationMs ?? 30_000;
   const worker = new Worker<JobData, JobResult>(queueName, processor, {
