@@ -15,7 +15,7 @@ import type { Stage2 } from '../models/stage2.js';
 import type { Stage3 } from '../models/stage3.js';
 import { loadSemanticTokenizer, semanticModelKind } from '../tokens/musicnnKmeans.js';
 import type { SemanticTokenizer } from '../tokens/semantic.js';
-import { type GenerationDefaults, pipelineRoles, readBundle } from '../weights/bundle.js';
+import { type GenerationDefaults, readBundle, requiredPipelineRoles } from '../weights/bundle.js';
 import { DebugSemanticTokenizer, LexiconTextStyle } from './debugParts.js';
 import type { TextStyleSource } from './parts.js';
 
@@ -28,7 +28,8 @@ export interface PipelineParts {
   readonly name: string;
   readonly stage1: Stage1;
   readonly stage2: Stage2;
-  readonly stage3: Stage3;
+  /** Null in a bundle that decodes the coarse levels alone (generation.decodeLevels <= stage 2's levels). */
+  readonly stage3: Stage3 | null;
   readonly codec: PipelineCodec;
   readonly semanticTokenizer: SemanticTokenizer;
   readonly textStyle: TextStyleSource;
@@ -69,22 +70,27 @@ export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file
     ['stage2', stage2],
     ['stage3', stage3],
   ] as const) {
+    if (!s) continue;
     want(`${name} codecId`, s.config.codecId, codec.id);
     want(`${name} semanticTokenizerId`, s.config.semanticTokenizerId, tokenizer.id);
   }
   want('stage1 semantic vocabulary', stage1.config.semanticVocabularySize, tokenizer.vocabularySize);
   want('stage2 semantic vocabulary', stage2.config.semanticVocabularySize, tokenizer.vocabularySize);
   want('stage2 codebook size', stage2.config.codebookSize, codec.codebookSize);
-  want('stage3 codebook size', stage3.config.codebookSize, codec.codebookSize);
-  want('stage3 coarse levels', stage3.config.numCoarseLevels, stage2.config.numLevels);
-  want('stage2 + stage3 levels', stage2.config.numLevels + stage3.config.numFineLevels, codec.numCodebooks);
+  if (stage3) {
+    want('stage3 codebook size', stage3.config.codebookSize, codec.codebookSize);
+    want('stage3 coarse levels', stage3.config.numCoarseLevels, stage2.config.numLevels);
+    want('stage2 + stage3 levels', stage2.config.numLevels + stage3.config.numFineLevels, codec.numCodebooks);
+  } else {
+    want('stage2 levels', stage2.config.numLevels <= codec.numCodebooks, true);
+  }
   if (problems.length)
     throw new V2meowError('SHAPE_MISMATCH', `the model parts do not fit: ${problems.join('; ')}`, file);
 }
 
 /** Reads and checks `dir/bundle.json`, loads every part, checks they fit; frees what it loaded on error. */
 export async function loadBundleParts(dir: string): Promise<PipelineParts> {
-  const manifest = readBundle(dir, { requiredRoles: pipelineRoles });
+  const manifest = readBundle(dir, { requiredRoles: requiredPipelineRoles });
   const file = join(dir, 'bundle.json');
   const loaded: { dispose(): void }[] = [];
   const track = <T>(x: T): T => {
@@ -110,7 +116,13 @@ export async function loadBundleParts(dir: string): Promise<PipelineParts> {
     const codec = track(loadedCodec);
     const stage1 = track(loadStage(path('stage1'), 'stage1'));
     const stage2 = track(loadStage(path('stage2'), 'stage2'));
-    const stage3 = track(loadStage(path('stage3'), 'stage3'));
+    const stage3 = manifest.parts.stage3 ? track(loadStage(path('stage3'), 'stage3')) : null;
+    if (!stage3 && (manifest.generation?.decodeLevels ?? Number.POSITIVE_INFINITY) > stage2.config.numLevels)
+      throw new V2meowError(
+        'MODEL_MISSING',
+        `the bundle has no stage 3, so it must decode stage 2's ${stage2.config.numLevels} levels alone (generation.decodeLevels)`,
+        file,
+      );
     const semanticTokenizer = (await other('semanticTokenizer')) as SemanticTokenizer;
     const textStyle = (await other('textStyle')) as TextStyleSource;
     const parts = {

@@ -108,7 +108,7 @@ export function overlapOf(windowFrames: number): number {
 
 /** Semantic -> coarse -> fine for `numTokens` tokens of every row; the caller frees the result's tensors. */
 export function runChain(
-  stages: { stage1: Stage1; stage2: Stage2; stage3: Stage3 },
+  stages: { stage1: Stage1; stage2: Stage2; stage3: Stage3 | null },
   input: ChainInput,
 ): ChainTokens {
   const { stage1, stage2, stage3 } = stages;
@@ -192,33 +192,34 @@ export function runChain(
     );
     if (input.prompt) allSemantic.dispose();
     try {
-      const window3 = stage3.config.windowFrames;
+      const window3 = stage3?.config.windowFrames ?? 1;
       // the masked stage 3 predicts a window's fine levels from its coarse codes alone: no context to re-read
-      const overlap3 = stage3.config.layout === 'masked' ? 0 : overlapOf(window3);
+      const overlap3 = stage3?.config.layout === 'masked' ? 0 : overlapOf(window3);
       const allCoarse = input.prompt ? cat([input.prompt.coarse, coarse], 2) : coarse;
       const promptFrames = promptTokens * acousticPerSemantic;
-      const fine = input.skipStage3
-        ? zeros([input.rows, 0, frames], { dtype: 'int64' })
-        : timed('stage3', () =>
-            continueFrom(input.prompt?.fine ?? null, frames, window3, overlap3, (w, prompt) =>
-              stage3.generate(
-                {
-                  coarse: allCoarse.narrow(
-                    2,
-                    promptFrames + w.start - w.promptFrames,
-                    w.promptFrames + w.newFrames,
-                  ),
-                },
-                {
-                  ...input.sampling.stage3,
-                  guidanceScale: null,
-                  prompt,
-                  seed: mixSeed(input.seed, `stage3 ${w.start}`),
-                  onStep: progress('stage3', frames, w),
-                },
+      const fine =
+        input.skipStage3 || !stage3
+          ? zeros([input.rows, 0, frames], { dtype: 'int64' })
+          : timed('stage3', () =>
+              continueFrom(input.prompt?.fine ?? null, frames, window3, overlap3, (w, prompt) =>
+                stage3.generate(
+                  {
+                    coarse: allCoarse.narrow(
+                      2,
+                      promptFrames + w.start - w.promptFrames,
+                      w.promptFrames + w.newFrames,
+                    ),
+                  },
+                  {
+                    ...input.sampling.stage3,
+                    guidanceScale: null,
+                    prompt,
+                    seed: mixSeed(input.seed, `stage3 ${w.start}`),
+                    onStep: progress('stage3', frames, w),
+                  },
+                ),
               ),
-            ),
-          );
+            );
       if (input.prompt) allCoarse.dispose();
       return { semantic, coarse, fine };
     } catch (error) {

@@ -197,7 +197,7 @@ export class V2Meow {
   async generate(request: GenerateRequest): Promise<GenerationResult> {
     checkRequest(request);
     const { stage1, stage2, stage3, codec, textStyle } = this.parts;
-    const allLevels = stage2.config.numLevels + stage3.config.numFineLevels;
+    const allLevels = stage2.config.numLevels + (stage3?.config.numFineLevels ?? 0);
     const decodeLevels = request.decodeLevels ?? this.parts.generation?.decodeLevels ?? allLevels;
     if (!(Number.isInteger(decodeLevels) && decodeLevels >= 1 && decodeLevels <= allLevels))
       throw new V2meowError(
@@ -311,7 +311,8 @@ export class V2Meow {
               },
               stage3: {
                 ...defaults.stage3,
-                temperature: temperatures.stage3 ?? defaults.stage3?.temperature ?? stage3.config.temperature,
+                temperature:
+                  temperatures.stage3 ?? defaults.stage3?.temperature ?? stage3?.config.temperature ?? 1,
               },
             },
             skipStage3: decodeLevels <= stage2.config.numLevels,
@@ -403,7 +404,7 @@ export class V2Meow {
       this.parts.codec,
       this.parts.semanticTokenizer,
     ])
-      part.dispose();
+      part?.dispose();
     this.conditionSource.dispose();
   }
 }

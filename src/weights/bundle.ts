@@ -25,6 +25,12 @@ export const pipelineRoles = [
   'textStyle',
 ] as const;
 
+/**
+ * Roles a bundle must have to generate: all but stage 3, which a bundle may leave out when it decodes the coarse
+ * levels alone (`generation.decodeLevels` at most stage 2's levels; checked when it is loaded).
+ */
+export const requiredPipelineRoles = pipelineRoles.filter((role) => role !== 'stage3');
+
 /** How one part uses a token stream; every part naming a stream must describe it alike. */
 export interface StreamUse {
   /** The tokenizer or codec whose tokens these are (SemanticTokenizer.id, the codec config's id). */

@@ -22,7 +22,12 @@ import { repoRoot } from '../helpers.js';
 
 export async function writeDebugBundle(
   dir: string,
-  options: { misfit?: boolean; realTokenizer?: boolean; generation?: GenerationDefaults } = {},
+  options: {
+    misfit?: boolean;
+    realTokenizer?: boolean;
+    generation?: GenerationDefaults;
+    noStage3?: boolean;
+  } = {},
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const preset = codecPresets.debug;
@@ -77,7 +82,7 @@ export async function writeDebugBundle(
     parts: {
       stage1: part('stage1.safetensors', 'stage1'),
       stage2: part('stage2.safetensors', 'stage2'),
-      stage3: part('stage3.safetensors', 'stage3'),
+      ...(options.noStage3 ? {} : { stage3: part('stage3.safetensors', 'stage3') }),
       codec: part('codec.safetensors', 'codec'),
       semanticTokenizer: part('semanticTokenizer', real ? semanticModelKind : debugTokenizerKind),
       textStyle: part('textStyle', textStyleKind),

@@ -186,6 +186,32 @@ describe('V2Meow.fromPretrained(bundle)', () => {
     );
   });
 
+  test('a bundle without stage 3 decodes the coarse levels alone, and must say so', async () => {
+    const bundle = await writeDebugBundle(join(dir, 'no-stage3'), {
+      noStage3: true,
+      generation: { decodeLevels: 2 },
+    });
+    const model = await V2Meow.fromPretrained(bundle);
+    try {
+      assert.equal(model.parts.stage3, null);
+      const result = await model.generate({ text: 'epic strings', seconds: 0.6 });
+      assert.deepEqual(result.candidates[0]!.fine.shape, [0, 30]);
+      assert.equal(result.candidates[0]!.waveform.length, 9600);
+      await assert.rejects(
+        model.generate({ text: 'epic strings', seconds: 0.6, decodeLevels: 3 }),
+        /decode levels 3: a whole number from 1 to 2/,
+      );
+    } finally {
+      model.dispose();
+    }
+    const unsaid = await writeDebugBundle(join(dir, 'no-stage3-unsaid'), { noStage3: true });
+    await assert.rejects(
+      V2Meow.fromPretrained(unsaid),
+      (e: unknown) =>
+        e instanceof V2meowError && e.code === 'MODEL_MISSING' && /has no stage 3/.test(e.message),
+    );
+  });
+
   test('a bundle whose parts do not fit is refused, naming bundle.json and the mismatch', async () => {
     const bundle = await writeDebugBundle(join(dir, 'misfit'), { misfit: true });
     const before = liveTensorCount();

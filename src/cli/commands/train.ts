@@ -15,7 +15,7 @@ import {
 } from '../../train/stageRegistry.js';
 import '../../train/stages.js';
 import { checkOutputFolder } from '../../util/outputPath.js';
-import { type GenerationDefaults, pipelineRoles } from '../../weights/bundle.js';
+import { type GenerationDefaults, requiredPipelineRoles } from '../../weights/bundle.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
 
@@ -24,7 +24,7 @@ const usage = `usage:
                [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
                [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
                ${launchUsage}
-  v2meow train export -o DIR --stage1 FILE --stage2 FILE --stage3 FILE --codec FILE --semantic DIR
+  v2meow train export -o DIR --stage1 FILE --stage2 FILE [--stage3 FILE] --codec FILE --semantic DIR
                --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--generation JSON]
                [--name NAME] [--note TEXT]
 
@@ -42,7 +42,8 @@ export  Assembles a model bundle folder: the parts (checkpoints lose their optim
         vocabulary, levels, rates) are refused before anything is written. --half stores the stages'
         weights as float16 (half the size; loading casts them back). --generation sets the bundle's
         generation defaults, e.g. '{"decodeLevels":4,"sampling":{"stage2":{"topK":100}}}' (docs/generate.md).
-        --partial allows a bundle
+        Without --stage3 the bundle decodes the coarse levels alone (--generation decodeLevels <= stage 2's
+        levels, checked when it loads). --partial allows a bundle
         without every pipeline part; --part adds a part under another role.
 Docs: docs/training.md.`;
 
@@ -176,7 +177,7 @@ async function exportCommand(args: string[]): Promise<number> {
     outDir: values.output,
     name: values.name,
     parts,
-    requiredRoles: values.partial ? [] : pipelineRoles,
+    requiredRoles: values.partial ? [] : requiredPipelineRoles,
     halfPrecisionRoles: values.half ? ['stage1', 'stage2', 'stage3'] : [],
     generation: generationOption(values.generation),
     provenance: {
