@@ -4,7 +4,8 @@
 //   truth        the true codec tokens (the ceiling of the sound);
 //   stage 3      true coarse levels, stage-3 fine levels (what stage 3 loses), beside the true coarse levels
 //                alone (4 levels decoded) and with uniformly random fine levels;
-//   stage 2+3    stage-2 coarse from the true semantic tokens, then stage 3, once per sampling setting;
+//   stage 2      stage-2 coarse from the true semantic tokens, its 4 levels decoded (the default model's
+//                path: docs/default-model.md), once per sampling setting;
 // and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, and the
 // mel-L1 distance to the truth's decode. WAVs go to --out for listening.
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE --stage3 FILE [--clips 8]
@@ -120,7 +121,7 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
       { semantic },
       { temperature: s.temperature, topK: s.topK, seed: seed + clip, numFrames: acoustic.size(2) },
     );
-    add(`stage 2+3, ${s.name}`, decode(cat([coarse, fineOf(stage3, coarse, seed)], 1)), truth, clip);
+    add(`stage 2 (4 levels decoded), ${s.name}`, decode(coarse), truth, clip);
   }
   console.error(`clip ${clip + 1}/${numClips}: window ${i} of ${all.length}`);
   clip++;

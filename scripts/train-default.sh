@@ -3,7 +3,9 @@
 # in its own background process (nice 19, one libtorch thread each by default, so three runs share two cores),
 # logging to RUNS/stageN/train.log (plus the loop's log.jsonl and loss.png). Rerunning resumes each stage from
 # its checkpoint. Settings, and why (numbers in docs/default-model.md):
-#   stage 3  masked (SoundStorm) layout, 3 s windows: the coarse -> fine mapping, nearly deterministic;
+#   stage 3  masked (SoundStorm) layout, 3 s windows. Not in the shipped model: the codec's fine levels are
+#            nearly uniform (unigram 6.87-6.92 nats of ln 1024 = 6.93), it stayed at uniform for 232 steps, and
+#            its fine tokens decode worse than none (docs/default-model.md); the bundle decodes 4 levels;
 #   stage 2  decoder-only delay layout WITHOUT the semantic prefix and with aligned semantic embeddings of
 #            frames f-1..f+2 (src/models/stage2.ts): 1.56x cheaper per step than the prefix at 6 s crops
 #            (1.70 vs 2.65 CPU-s, batch 8, one thread), and the semantic token of each step's own time is handed
@@ -13,7 +15,7 @@
 #            paired video, too little to learn what MobileNet, motion or pose features mean, and a stream the
 #            model never saw present would only shift its input at generation (V2M-Zero's music-only route).
 # Environment: DATA (data/pairs), RUNS (runs/default), THREADS (1 per run), MINUTES (170: this session's
-# share), STAGES ("stage3 stage2 stage1").
+# share), STAGES ("stage2 stage1"; add stage3 to train it), STEPS1/2/3 (the cosine schedule's length).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +23,7 @@ DATA=${DATA:-data/pairs}
 RUNS=${RUNS:-runs/default}
 THREADS=${THREADS:-1}
 MINUTES=${MINUTES:-170}
-STAGES=${STAGES:-stage3 stage2 stage1}
+STAGES=${STAGES:-stage2 stage1}
 [ -f "$DATA/index.json" ] || { echo "train-default: no training set at $DATA (bash scripts/make-pairs.sh)" >&2; exit 1; }
 [ -f dist/src/cli/main.js ] || npx tsc -p .
 
