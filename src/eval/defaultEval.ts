@@ -49,8 +49,18 @@ export const defaultEvalRows = [
   { id: 'unconditioned', label: 'V2Meow: unconditioned (drop all)', generated: true },
   { id: 'trueSemantic', label: 'Stages 2-3 on the reference semantic tokens', generated: true },
   { id: 'codec', label: 'Reference through the codec (all levels)', generated: false },
+  {
+    id: 'codecModel',
+    label: "Reference through the codec (the model's decoded levels)",
+    generated: false,
+  },
   { id: 'shuffle', label: "Random shuffle (another film's soundtrack)", generated: false },
   { id: 'noise', label: 'Noise floor (unigram codec tokens)', generated: false },
+  {
+    id: 'noiseModel',
+    label: "Noise floor at the model's decoded levels",
+    generated: false,
+  },
   { id: 'reference', label: 'Reference soundtrack', generated: false },
 ] as const;
 export type DefaultEvalRowId = (typeof defaultEvalRows)[number]['id'];
@@ -389,11 +399,37 @@ export async function evaluateDefaultModel(options: DefaultEvalOptions): Promise
       const random = createRandom(mixSeed(seed, `shuffle ${clip.name}`));
       for (let k = 0; k < seeds && pool.length > 0; k++)
         figures('shuffle', await windowFeatures(pool[randomInt(random, pool.length)]!), k, null);
+      // the sound at the levels the model decodes (bundle generation.decodeLevels): its own ceiling and floor
+      const modelLevels = model.parts.generation?.decodeLevels ?? codec.numCodebooks;
+      const firstLevels = (c: CodecCodes): CodecCodes => ({
+        levels: modelLevels,
+        frames: c.frames,
+        data: c.data.subarray(0, modelLevels * c.frames),
+      });
+      if (modelLevels < codec.numCodebooks)
+        figures(
+          'codecModel',
+          await analyzeWave(
+            join(folder('codecModel'), `${clip.name}.wav`),
+            decodeCodes(codec, firstLevels(referenceCodes[i]!), referenceWaves[i]!.length),
+          ),
+          0,
+          null,
+        );
       const frames = Math.ceil(clip.seconds * acousticRateHz - 1e-9);
       for (let k = 0; k < seeds; k++) {
         const codes = sampleUnigramCodes(counts, frames, mixSeed(seed, `noise ${clip.name} ${k}`));
         const wave = decodeCodes(codec, codes, referenceWaves[i]!.length);
         figures('noise', await analyzeWave(join(folder('noise'), `${clip.name}-${k}.wav`), wave), k, null);
+        if (modelLevels < codec.numCodebooks) {
+          const coarse = decodeCodes(codec, firstLevels(codes), referenceWaves[i]!.length);
+          figures(
+            'noiseModel',
+            await analyzeWave(join(folder('noiseModel'), `${clip.name}-${k}.wav`), coarse),
+            k,
+            null,
+          );
+        }
       }
       const left = clips.length - i - 1;
       const clipSec = (performance.now() - clipStarted) / 1000;
