@@ -17,7 +17,7 @@ const runs = positionals[0] ?? 'runs/default';
 const outDir = values.out ?? join(runs, 'learning-curves');
 const horizons = values.at.split(',').map(Number);
 
-/** Power law a + b h^-c fitted by a grid over c and least squares for (a, b). */
+/** Power law a + b h^-c (a >= 0: a loss floor) fitted by a grid over c and least squares for (a, b). */
 function fitPowerLaw(h: number[], y: number[]): { a: number; b: number; c: number; rms: number } | null {
   if (h.length < 3) return null;
   let best: { a: number; b: number; c: number; rms: number } | null = null;
@@ -31,7 +31,7 @@ function fitPowerLaw(h: number[], y: number[]): { a: number; b: number; c: numbe
     const b = x.reduce((s, v, i) => s + (v - mx) * (y[i]! - my), 0) / sxx;
     const a = my - b * mx;
     const rms = Math.sqrt(x.reduce((s, v, i) => s + (a + b * v - y[i]!) ** 2, 0) / n);
-    if (b > 0 && (!best || rms < best.rms)) best = { a, b, c, rms };
+    if (b > 0 && a >= 0 && (!best || rms < best.rms)) best = { a, b, c, rms };
   }
   return best;
 }
