@@ -178,7 +178,10 @@ describe('v2meow generate', () => {
       ],
       [['-t', 'calm', '-o', wav, '--model', 'debug'], /--seconds is needed without a video/],
       [['-t', 'calm', '--seconds', '1', '-o', out, '--model', 'debug'], /out\.mp4: output must end in \.wav/],
-      [[noAudio, '-o', out, '--model', join(bad, 'no-model')], /no-model: no bundle\.json: not a model bundle/],
+      [
+        [noAudio, '-o', out, '--model', join(bad, 'no-model')],
+        /no-model: no bundle\.json: not a model bundle/,
+      ],
     ];
     const before = readdirSync(bad).sort();
     const results = await Promise.all(cases.map(([args]) => runAsync(args)));
