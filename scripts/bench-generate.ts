@@ -203,7 +203,7 @@ for (const rows of [1, 3]) {
   const t2 = performance.now();
   let steps2 = 0;
   tidy(() => {
-    const semantic = randint(0, 1024, [1, 50]);
+    const semantic = randint(0, committedSemanticTokenizer.vocabularySize, [1, 50]);
     stage2.delay.generate({ semantic }, { numFrames: 100, candidates: rows, onStep: () => steps2++ });
   });
   const ms2 = (performance.now() - t2) / steps2;
