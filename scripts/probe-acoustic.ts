@@ -1,33 +1,41 @@
-// Stages 2 and 3 on the VALIDATION split of the training set, from the true semantic tokens: the acoustic
-// half of the pipeline measured where choosing settings is allowed (issue 13: never on the evaluation clips).
-// For N music windows spread over the split (skipping quiet ones) it decodes with the codec (all 12 levels):
-//   truth        the true codec tokens (the ceiling of the sound);
-//   stage 3      true coarse levels, stage-3 fine levels (what stage 3 loses), beside the true coarse levels
-//                alone (4 levels decoded) and with uniformly random fine levels;
-//   stage 2      stage-2 coarse from the true semantic tokens, its 4 levels decoded (the default model's
-//                path: docs/default-model.md), once per sampling setting;
-// and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, and the
-// mel-L1 distance to the truth's decode. WAVs go to --out for listening.
-// Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE --stage3 FILE [--clips 8]
-//        [--seconds 6] [--settings "0.95:0;0.8:50"] (temperature:topK pairs; 0 = no top-k) [--out DIR] [--seed 0]
+// Stages 1-3 on the VALIDATION split of the training set: the pipeline measured where choosing settings is
+// allowed (issue 13: never on the evaluation clips). For N music windows spread over the split (skipping quiet
+// ones) it decodes with the codec:
+//   truth        the true codec tokens (the ceiling of the sound), and the true coarse levels alone (4 levels);
+//   stage 3      (with --stage3) true coarse levels + stage-3 fine levels, and + uniformly random fine levels;
+//   stage 2      stage-2 coarse from the true semantic tokens, its 4 levels decoded, once per sampling setting;
+//   stage 1      (with --stage1) stage 1 from the window's own rhythm curves (music curves: what a video's
+//                curves stand in for at generation) and style -> stage 2 -> 4 levels: the default model's path
+//                (docs/default-model.md), once per setting (stage 1 at --stage1-temperature);
+// and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, the
+// share of seconds quieter than -45 dBFS, and the mel-L1 distance to the truth's decode. WAVs go to --out.
+// Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
+//        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
+//        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
+//        [--stage1-temperature 1] [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { melL1Distance } from '../src/codec/metrics.js';
+import { quietCodes } from '../src/codec/quietCodes.js';
 import { loadCodec } from '../src/codec/soundstream.js';
-import { PairDataset } from '../src/dataset/reader.js';
+import { type PairBatch, PairDataset } from '../src/dataset/reader.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
 import { encodeWav } from '../src/media/index.js';
 import { loadStage } from '../src/models/modelFile.js';
+import type { Stage1 } from '../src/models/stage1.js';
 import type { Stage3 } from '../src/models/stage3.js';
 import { cat, manualSeed, noGrad, randint, type Tensor, tidy } from '../src/torch/index.js';
-import { acousticOf, semanticOf } from '../src/train/stageTask.js';
+import { acousticOf, semanticOf, streamInputsOf, styleOf } from '../src/train/stageTask.js';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: 'data/pairs' },
     stage2: { type: 'string' },
     stage3: { type: 'string' },
+    stage1: { type: 'string' },
+    'stage1-temperature': { type: 'string', default: '1' },
+    'quiet-below': { type: 'string', default: '-45' },
     codec: { type: 'string', default: 'weights/codec/codec.safetensors' },
     clips: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '6' },
@@ -36,9 +44,9 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
   },
 });
-if (!values.stage2 || !values.stage3) {
+if (!values.stage2) {
   console.log(
-    'usage: probe-acoustic --data DIR --stage2 FILE --stage3 FILE [--clips 8] [--settings T:K;...]',
+    'usage: probe-acoustic --data DIR --stage2 FILE [--stage1 FILE] [--stage3 FILE] [--clips 8] [--settings T:K[:q];...]',
   );
   process.exit(0);
 }
@@ -49,14 +57,26 @@ const settings = values.settings
   .split(';')
   .filter((s) => s.trim())
   .map((s) => {
-    const [t, k] = s.split(':').map(Number);
-    return { temperature: t!, topK: k ? k : undefined, name: `T ${t}${k ? ` top-k ${k}` : ''}` };
+    const [t, k, q] = s.split(':');
+    const topK = Number(k) || undefined;
+    const quiet = q === 'q';
+    return {
+      temperature: Number(t),
+      topK,
+      quiet,
+      name: `T ${t}${topK ? ` top-k ${topK}` : ''}${quiet ? ', no quiet codes' : ''}`,
+    };
   });
 
 const dataset = PairDataset.open(values.data);
 const stage2 = loadStage(values.stage2, 'stage2');
-const stage3 = loadStage(values.stage3, 'stage3');
+const stage3 = values.stage3 ? loadStage(values.stage3, 'stage3') : null;
+const stage1 = values.stage1 ? loadStage(values.stage1, 'stage1') : null;
+const stage1Temperature = Number(values['stage1-temperature']);
 const { codec } = loadCodec(values.codec);
+const quietBelow = Number(values['quiet-below']);
+const quiet = quietCodes(codec, quietBelow);
+console.error(`first-level codes below ${quietBelow} dBFS: ${quiet.join(', ')}`);
 const yamnet = await Yamnet.fromPretrained();
 manualSeed(seed);
 const musicIndex = yamnet.labels.indexOf('Music');
@@ -79,8 +99,19 @@ const decode = (codes: Tensor) =>
 // windows spread over the split: every k-th of its consecutive windows
 const all = [...dataset.evaluationWindows('validation', { seconds, batchSize: 1, kinds: ['music'] })];
 const stride = Math.max(1, Math.floor(all.length / (numClips * 2)));
-const rows: Record<string, { music: number[]; top: number[]; mel: number[] }> = {};
+const rows: Record<string, { music: number[]; top: number[]; mel: number[]; quiet: number[] }> = {};
 const tops: Record<string, Map<string, number>> = {};
+/** Share of whole seconds of a 16 kHz wave quieter than -45 dBFS. */
+const quietShare = (wave: Float32Array) => {
+  let quietSeconds = 0;
+  let total = 0;
+  for (let start = 0; start + 16000 <= wave.length; start += 16000, total++) {
+    let energy = 0;
+    for (let i = start; i < start + 16000; i++) energy += wave[i]! * wave[i]!;
+    if (10 * Math.log10(energy / 16000 + 1e-12) < -45) quietSeconds++;
+  }
+  return quietSeconds / Math.max(1, total);
+};
 const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number) => {
   // clip-level scores: the mean over YAMNet's windows
   const result = yamnet.run(wave);
@@ -90,10 +121,11 @@ const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number
     for (let c = 0; c < classes; c++) scores[c]! += result.scores[w * classes + c]! / result.numWindows;
   let top = 0;
   for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[top]!) top = c;
-  rows[name] ??= { music: [], top: [], mel: [] };
+  rows[name] ??= { music: [], top: [], mel: [], quiet: [] };
   rows[name]!.music.push(scores[musicIndex]!);
   rows[name]!.top.push(top === musicIndex ? 1 : 0);
   rows[name]!.mel.push(melL1Distance(truth, wave));
+  rows[name]!.quiet.push(quietShare(wave));
   tops[name] ??= new Map();
   tops[name]!.set(yamnet.labels[top]!, (tops[name]!.get(yamnet.labels[top]!) ?? 0) + 1);
   if (values.out)
@@ -102,6 +134,23 @@ const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number
       encodeWav(wave, 16000),
     );
 };
+/** Stage 1's semantic tokens [1, S] from the window's rhythm curves and style. */
+const semanticFromCurves = (model: Stage1, batch: PairBatch, s: number): Tensor =>
+  model.generate(
+    { ...streamInputsOf(batch, model.config.streams, 0, 1), style: styleOf(batch, 0, 1) },
+    { temperature: stage1Temperature, seed: s, numTokens: batch.numSemanticFrames },
+  );
+const coarseOf = (semantic: Tensor, setting: (typeof settings)[number], numFrames: number, s: number) =>
+  stage2.generate(
+    { semantic },
+    {
+      temperature: setting.temperature,
+      topK: setting.topK,
+      suppressPerLevel: setting.quiet ? [quiet] : undefined,
+      seed: s,
+      numFrames,
+    },
+  );
 let clip = 0;
 for (let i = 0; i < all.length && clip < numClips; i += stride) {
   const batch = all[i]!;
@@ -112,31 +161,49 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
   if (20 * Math.log10(rms + 1e-9) < -40) continue;
   add('truth (codec, 12 levels)', truth, truth, clip);
   const coarseTrue = acoustic.narrow(1, 0, 4);
-  add('stage 3 on true coarse', decode(cat([coarseTrue, fineOf(stage3, coarseTrue, seed)], 1)), truth, clip);
   add('true coarse alone (4 levels)', decode(coarseTrue), truth, clip);
-  const randomFine = randint(0, 1024, [1, 8, acoustic.size(2)], { dtype: 'int64' });
-  add('true coarse + uniform random fine', decode(cat([coarseTrue.long(), randomFine], 1)), truth, clip);
-  for (const s of settings) {
-    const coarse = stage2.generate(
-      { semantic },
-      { temperature: s.temperature, topK: s.topK, seed: seed + clip, numFrames: acoustic.size(2) },
+  if (stage3) {
+    add(
+      'stage 3 on true coarse',
+      decode(cat([coarseTrue, fineOf(stage3, coarseTrue, seed)], 1)),
+      truth,
+      clip,
     );
-    add(`stage 2 (4 levels decoded), ${s.name}`, decode(coarse), truth, clip);
+    const randomFine = randint(0, 1024, [1, 8, acoustic.size(2)], { dtype: 'int64' });
+    add('true coarse + uniform random fine', decode(cat([coarseTrue.long(), randomFine], 1)), truth, clip);
+  }
+  const frames = acoustic.size(2);
+  for (const setting of settings)
+    add(
+      `stage 2 from true semantic, ${setting.name}`,
+      decode(coarseOf(semantic, setting, frames, seed + clip)),
+      truth,
+      clip,
+    );
+  if (stage1) {
+    const generated = semanticFromCurves(stage1, batch, seed + clip);
+    for (const setting of settings)
+      add(
+        `stage 1 -> stage 2, ${setting.name}`,
+        decode(coarseOf(generated, setting, frames, seed + clip)),
+        truth,
+        clip,
+      );
   }
   console.error(`clip ${clip + 1}/${numClips}: window ${i} of ${all.length}`);
   clip++;
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 console.log(
-  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | mel-L1 to truth | top classes |`,
+  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | seconds below -45 dBFS | mel-L1 to truth | top classes |`,
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(rows)) {
   const classes = [...tops[name]!.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([label, n]) => `${label} ${n}`)
     .join(', ');
   console.log(
-    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
+    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.quiet).toFixed(2)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
   );
 }

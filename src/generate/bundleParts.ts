@@ -84,6 +84,29 @@ export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file
   } else {
     want('stage2 levels', stage2.config.numLevels <= codec.numCodebooks, true);
   }
+  // suppressed ids must be tokens the stages write
+  const sampling = p.generation?.sampling ?? {};
+  const outOf = (what: string, ids: readonly number[] | undefined, size: number) => {
+    const bad = (ids ?? []).filter((id) => id >= size);
+    if (bad.length) problems.push(`${what} ${bad.join(', ')} (the vocabulary has ${size})`);
+  };
+  outOf(
+    'generation.sampling.stage1.suppress',
+    sampling.stage1?.suppress,
+    stage1.config.semanticVocabularySize,
+  );
+  for (const [name, levels, size] of [
+    ['stage2', stage2.config.numLevels, stage2.config.codebookSize],
+    ['stage3', stage3?.config.numFineLevels ?? 0, stage3?.config.codebookSize ?? 0],
+  ] as const) {
+    const perLevel = sampling[name]?.suppressPerLevel ?? [];
+    if (perLevel.length > levels)
+      problems.push(
+        `generation.sampling.${name}.suppressPerLevel lists ${perLevel.length} levels, ${name} writes ${levels}`,
+      );
+    for (const [level, ids] of perLevel.entries())
+      outOf(`generation.sampling.${name}.suppressPerLevel[${level}]`, ids, size);
+  }
   if (problems.length)
     throw new V2meowError('SHAPE_MISMATCH', `the model parts do not fit: ${problems.join('; ')}`, file);
 }

@@ -206,15 +206,18 @@ export class AcousticDecoder extends nn.Module {
     const out = new Int32Array(rows * k * numFrames);
     const double = (t: Tensor) => (sampler.guided ? cat([t, t], 0) : t);
     let inputs = double(this.startIds(rows, prompt, promptFrames)).keep();
+    const suppressed = sampler.levelMask(k, c)?.keep() ?? null; // [K, C]
     const steps = this.steps(numFrames);
     for (let step = 0; step < steps; step++) {
       const next = tidy(() => {
         const h = run(this.embedInputs(inputs));
-        const last = this.logits(h.select(1, h.size(1) - 1)); // [R', K x C] or [R', K, C]
+        // [R', K, C] (the flattened layout's head is [R', K x C])
+        let last = this.logits(h.select(1, h.size(1) - 1)).reshape([-1, k, c]);
+        if (suppressed) last = last.maskedFill(suppressed, Number.NEGATIVE_INFINITY);
         if (this.layout === 'flattened') {
           const level = step % k;
           const frame = Math.floor(step / k);
-          const { ids } = sampler.sample(last.narrow(1, level * c, c), state.generators);
+          const { ids } = sampler.sample(last.select(1, level), state.generators);
           const flat = new Int32Array(rows);
           for (let r = 0; r < rows; r++) {
             out[(r * k + level) * numFrames + frame] = ids[r]!;
@@ -248,6 +251,7 @@ export class AcousticDecoder extends nn.Module {
       onStep?.(step + 1, steps);
     }
     inputs.dispose();
+    suppressed?.dispose();
     return out;
   }
 }

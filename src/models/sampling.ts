@@ -81,6 +81,12 @@ export interface SamplingOptions {
   readonly topP?: number;
   /** Ids never sampled. */
   readonly suppress?: readonly number[];
+  /**
+   * Codec codes never sampled, per level (index = the stage's level 0, 1, ...): a stage that writes codec
+   * levels (stages 2 and 3) applies them, e.g. the codes that decode to near-silence (`v2meow codec quiet-codes`),
+   * which absorb sampling once drawn. Ignored by stage 1.
+   */
+  readonly suppressPerLevel?: readonly (readonly number[])[];
   /** Classifier-free guidance scale (> 1 strengthens the conditions); null / undefined: no guidance rows. */
   readonly guidanceScale?: number | null;
   /** More processors, applied after the ones above. */
@@ -93,6 +99,8 @@ export class Sampler {
     readonly processors: readonly LogitsProcessor[],
     /** CFG scale; null when the logits have no unconditional rows. */
     readonly guidanceScale: number | null = null,
+    /** Codes never sampled per codec level (applied by the stage that knows each row's level). */
+    readonly suppressPerLevel: readonly (readonly number[])[] = [],
   ) {}
 
   /** The usual chain: suppress, temperature, top-k, top-p, then `processors`. */
@@ -103,7 +111,28 @@ export class Sampler {
     if (o.topK !== undefined) chain.push(topK(o.topK));
     if (o.topP !== undefined) chain.push(topP(o.topP));
     chain.push(...(o.processors ?? []));
-    return new Sampler(chain, o.guidanceScale ?? null);
+    return new Sampler(chain, o.guidanceScale ?? null, o.suppressPerLevel ?? []);
+  }
+
+  /**
+   * A bool mask [levels, codebookSize] of the codes suppressPerLevel removes (levels past the list keep every
+   * code), or null when it removes none. Codes must be in 0..codebookSize-1.
+   */
+  levelMask(levels: number, codebookSize: number): Tensor | null {
+    if (!this.suppressPerLevel.some((ids) => ids.length > 0)) return null;
+    if (this.suppressPerLevel.length > levels)
+      throw new Error(
+        `suppressPerLevel lists ${this.suppressPerLevel.length} levels, the stage writes ${levels}`,
+      );
+    const mask = new Uint8Array(levels * codebookSize);
+    this.suppressPerLevel.forEach((ids, level) => {
+      for (const id of ids) {
+        if (!(Number.isInteger(id) && id >= 0 && id < codebookSize))
+          throw new Error(`suppressPerLevel[${level}]: code ${id} is not in 0..${codebookSize - 1}`);
+        mask[level * codebookSize + id] = 1;
+      }
+    });
+    return tensor(mask, [levels, codebookSize], { dtype: 'bool' });
   }
 
   get guided(): boolean {

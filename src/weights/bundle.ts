@@ -71,6 +71,10 @@ export interface StageSamplingDefaults {
   readonly temperature?: number;
   readonly topK?: number;
   readonly topP?: number;
+  /** Tokens never sampled (stage 1: semantic ids). */
+  readonly suppress?: readonly number[];
+  /** Codec codes never sampled, per level of the stage (stages 2 and 3), e.g. the near-silent codes. */
+  readonly suppressPerLevel?: readonly (readonly number[])[];
 }
 
 /**
@@ -139,7 +143,15 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
     for (const [stage, s] of Object.entries(g.sampling ?? {})) {
       if (!['stage1', 'stage2', 'stage3'].includes(stage))
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);
-      const { temperature, topK, topP } = (s ?? {}) as StageSamplingDefaults;
+      const { temperature, topK, topP, suppress, suppressPerLevel } = (s ?? {}) as StageSamplingDefaults;
+      const ids = (x: unknown) => Array.isArray(x) && x.every((id) => Number.isInteger(id) && id >= 0);
+      if (suppress !== undefined && !ids(suppress))
+        fail('BAD_FORMAT', `generation.sampling.${stage}.suppress: want a list of token ids`);
+      if (suppressPerLevel !== undefined && !(Array.isArray(suppressPerLevel) && suppressPerLevel.every(ids)))
+        fail(
+          'BAD_FORMAT',
+          `generation.sampling.${stage}.suppressPerLevel: want a list of code lists, one per level`,
+        );
       if (temperature !== undefined && !(temperature > 0))
         fail('BAD_FORMAT', `generation.sampling.${stage}.temperature ${temperature}: > 0`);
       if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))

@@ -1,19 +1,21 @@
 // Codec contracts on the debug preset (fast): shapes, every prefix of levels decodes, streaming = whole-clip,
 // save -> load identical, token files round-trip and reject corruption, the RVQ's EMA / restarts / k-means.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeToFile, decodeTokens, defaultCodecPath, encodeToFile } from '../../src/codec/files.js';
 import { logSpectralDistance, meanEmbeddingCosine, melL1Distance, siSdr } from '../../src/codec/metrics.js';
+import { firstLevelLoudness, quietCodes } from '../../src/codec/quietCodes.js';
 import { fitResidualKMeans, ResidualVectorQuantizer } from '../../src/codec/rvq.js';
 import { createCodec, loadCodec, saveCodec } from '../../src/codec/soundstream.js';
 import { decodeTokenFile, encodeTokenFile } from '../../src/codec/tokenFile.js';
 import { V2meowError } from '../../src/errors.js';
 import { writeWav } from '../../src/media/wav.js';
 import { cat, manualSeed, noGrad, randn, tensor, tidy } from '../../src/torch/index.js';
-import { slow } from '../helpers.js';
+import { repoRoot, slow } from '../helpers.js';
 
 const hop = 320;
 
@@ -271,6 +273,38 @@ describe('the committed music codec (weights/codec)', slow, () => {
       const hz = peakHz(out.subarray(out.length - 16000), 16000);
       assert.ok(Math.abs(hz - 440) <= 5, `${levels} levels: peak at ${hz} Hz`);
     }
+    codec.dispose();
+  });
+
+  test('quiet codes: digital silence encodes to the quietest first-level code; the CLI lists the same codes', {
+    skip: !existsSync(path) && 'weights/codec/codec.safetensors not present',
+  }, () => {
+    const { codec } = loadCodec(path);
+    const loudness = firstLevelLoudness(codec);
+    assert.equal(loudness.length, 1024);
+    for (let i = 1; i < loudness.length; i++) assert.ok(loudness[i]!.db >= loudness[i - 1]!.db);
+    const silence = tidy(() => codec.encode(tensor(new Float32Array(16000), [1, 16000]), 1).toArray());
+    const mostCommon = [...new Set(silence)].sort(
+      (a, b) => silence.filter((x) => x === b).length - silence.filter((x) => x === a).length,
+    )[0];
+    assert.equal(loudness[0]!.code, mostCommon);
+    assert.ok(loudness[0]!.db < -60, `the silence code decodes at ${loudness[0]!.db} dBFS`);
+    assert.ok(loudness.at(-1)!.db > -30);
+    const quiet = quietCodes(codec, -45);
+    assert.ok(quiet.length >= 1 && quiet.length < 50);
+    assert.ok(quiet.includes(mostCommon!));
+    const cli = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'bin', 'v2meow.js'), 'codec', 'quiet-codes', '--below=-45', '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(
+      [...JSON.parse(cli.stdout)].sort((a, b) => a - b),
+      quiet,
+    );
     codec.dispose();
   });
 });

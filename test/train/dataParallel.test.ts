@@ -231,10 +231,13 @@ describe('c10d process group over Gloo (two ranks in this process, 127.0.0.1)', 
       'PEER_LOST',
       /ranks 1, 2 did not join 127\.0\.0\.1:\d+ within 1\.5 s \(world size 3\)/,
     );
+    // both ranks fail as soon as both have registered, so a long timeout costs nothing when the check works;
+    // 1.5 s was too short for rank 1 to connect at all on a loaded CI machine
     const port = await freePort();
+    const patient = { ...base, timeoutMs: 20_000 };
     const settled = await Promise.allSettled([
-      initProcessGroup({ ...base, rank: 0, worldSize: 2, masterPort: port }),
-      initProcessGroup({ ...base, rank: 1, worldSize: 3, masterPort: port }),
+      initProcessGroup({ ...patient, rank: 0, worldSize: 2, masterPort: port }),
+      initProcessGroup({ ...patient, rank: 1, worldSize: 3, masterPort: port }),
     ]);
     for (const s of settled) {
       if (s.status === 'fulfilled') s.value.destroy();
@@ -247,7 +250,7 @@ describe('c10d process group over Gloo (two ranks in this process, 127.0.0.1)', 
     const port2 = await freePort();
     const [first, second] = await Promise.allSettled([
       initProcessGroup({ ...base, rank: 0, worldSize: 2, masterPort: port2 }),
-      new Promise((r) => setTimeout(r, 200)).then(() =>
+      new Promise((r) => setTimeout(r, 500)).then(() =>
         initProcessGroup({ ...base, rank: 0, worldSize: 2, masterPort: port2 }),
       ),
     ]);
@@ -260,11 +263,11 @@ describe('c10d process group over Gloo (two ranks in this process, 127.0.0.1)', 
     assert.equal(first.status, 'rejected'); // and nobody joined the first one as rank 1
     // two processes claiming rank 1: the later one is refused, naming who holds it
     const port3 = await freePort();
-    const long = { ...base, worldSize: 2, masterPort: port3, timeoutMs: 10_000 };
+    const long = { ...base, worldSize: 2, masterPort: port3, timeoutMs: 20_000 };
     const [r0, r1, again] = await Promise.allSettled([
       initProcessGroup({ ...long, rank: 0 }),
       initProcessGroup({ ...long, rank: 1 }),
-      new Promise((r) => setTimeout(r, 300)).then(() => initProcessGroup({ ...long, rank: 1 })),
+      new Promise((r) => setTimeout(r, 1000)).then(() => initProcessGroup({ ...long, rank: 1 })),
     ]);
     assert.equal(again.status, 'rejected');
     assert.match(String((again as PromiseRejectedResult).reason), /rank 1 is already taken by .* pid \d+/);

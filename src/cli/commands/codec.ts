@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeToFile, encodeToFile, openCodec } from '../../codec/files.js';
+import { firstLevelLoudness } from '../../codec/quietCodes.js';
 import { type CodecPreset, codecPresets } from '../../codec/soundstream.js';
 import { readTokenFile } from '../../codec/tokenFile.js';
 import { V2meowError } from '../../errors.js';
@@ -22,6 +23,7 @@ const usage = `usage:
   v2meow codec eval FILES... [--codec FILE] [--seconds 20] [--start 0] [--corpus DIR [--corpus-segments 16]
                     [--corpus-split test|validation]]
                     [--json] [--no-opus] [--no-lyra] [--no-yamnet]
+  v2meow codec quiet-codes [--codec FILE] [--below=-45] [--json]
   v2meow codec export CHECKPOINT -o OUT_DIR --corpus DIR [--eval REPORT.json] [--note TEXT]
   v2meow codec train --corpus DIR --out DIR [--preset default|debug] [--no-lyra-init] [--batch 16]
                      [--crop-seconds 1] [--lr 5e-5] [--warmup 100] [--decoder-steps 0] [--max-steps N] [--max-minutes M]
@@ -36,6 +38,9 @@ eval    Per clip and mean, at 4, 8 and 12 levels: mel-L1, log-spectral distance,
         cosine, beside Opus (ffmpeg libopus) at the same bitrates and Lyra v2 at 3.2 / 6 / 9.2 kbps.
         Clips: --seconds from --start of each file; --corpus adds evenly spread segments of a split (test;
         validation for choosing among checkpoints).
+quiet-codes  The first-level codes whose decode (the code repeated, decoded alone) is quieter than --below dBFS,
+        quietest first: what bundle.json generation.sampling.stage2.suppressPerLevel[0] lists so that stage 2
+        cannot fall into silence (docs/default-model.md). --json prints the codes as one JSON list.
 export  A checkpoint -> OUT_DIR/codec.safetensors (codec only) + codec.json (corpus, recipe, steps, commit).
 train   Trains (or resumes) the codec: checkpoint.safetensors, best.safetensors, log.jsonl, loss.png in --out.
         It starts from Lyra's encoder/decoder with a k-means RVQ (--max-steps 0 writes just that), or from
@@ -275,6 +280,30 @@ async function exportWeights(args: string[]): Promise<number> {
   return 0;
 }
 
+async function quiet(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      codec: { type: 'string' },
+      below: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length) throw new UsageError(`quiet-codes takes no files, got '${positionals[0]}'`);
+  const below = numberOption(values.below, '--below', -45, { max: 0 });
+  const codec = openCodec(values.codec);
+  const quietest = firstLevelLoudness(codec).filter((c) => c.db < below);
+  if (values.json) process.stdout.write(`${JSON.stringify(quietest.map((c) => c.code))}\n`);
+  else
+    for (const c of quietest)
+      process.stdout.write(`${String(c.code).padStart(5)}  ${c.db.toFixed(1)} dBFS\n`);
+  process.stderr.write(
+    `${quietest.length} of ${codec.codebookSize} first-level codes decode below ${below} dBFS\n`,
+  );
+  return 0;
+}
+
 export const codecCommand: Command = {
   name: 'codec',
   summary: 'encode/decode audio tokens with the music codec, evaluate it against Opus and Lyra, train it',
@@ -286,6 +315,9 @@ export const codecCommand: Command = {
     if (sub === 'eval') return evaluate(rest);
     if (sub === 'train') return train(rest);
     if (sub === 'export') return exportWeights(rest);
-    throw new UsageError(sub ? `unknown codec action '${sub}'` : 'say encode, decode, eval, export or train');
+    if (sub === 'quiet-codes') return quiet(rest);
+    throw new UsageError(
+      sub ? `unknown codec action '${sub}'` : 'say encode, decode, eval, export, quiet-codes or train',
+    );
   },
 };
