@@ -6,13 +6,16 @@
 //   stage 2      stage-2 coarse from the true semantic tokens, its 4 levels decoded, once per sampling setting;
 //   stage 1      (with --stage1) stage 1 from the window's own rhythm curves (music curves: what a video's
 //                curves stand in for at generation) and style -> stage 2 -> 4 levels: the default model's path
-//                (docs/default-model.md), once per setting (stage 1 at --stage1-temperature);
+//                (docs/default-model.md), once per setting and --stage1-guidance scale (stage 1 at
+//                --stage1-temperature), and once unconditioned (no curves, no style) with the first setting;
 // and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, the
-// share of seconds quieter than -45 dBFS, and the mel-L1 distance to the truth's decode. WAVs go to --out.
+// share of seconds quieter than -45 dBFS, the beat F1 of the output's beats against the truth's (+-70 ms: how
+// well it follows the rhythm its conditions came from), and the mel-L1 distance to the truth's decode. WAVs go
+// to --out.
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
 //        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
 //        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
-//        [--stage1-temperature 1] [--out DIR] [--seed 0]
+//        [--stage1-temperature 1] [--stage1-guidance "none;2"] [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +28,8 @@ import { encodeWav } from '../src/media/index.js';
 import { loadStage } from '../src/models/modelFile.js';
 import type { Stage1 } from '../src/models/stage1.js';
 import type { Stage3 } from '../src/models/stage3.js';
+import { beatAlignmentScores } from '../src/rhythm/beatMetrics.js';
+import { analyzeMusicRhythm } from '../src/rhythm/musicRhythm.js';
 import { cat, manualSeed, noGrad, randint, type Tensor, tidy } from '../src/torch/index.js';
 import { acousticOf, semanticOf, streamInputsOf, styleOf } from '../src/train/stageTask.js';
 
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     stage3: { type: 'string' },
     stage1: { type: 'string' },
     'stage1-temperature': { type: 'string', default: '1' },
+    'stage1-guidance': { type: 'string', default: 'none' },
     'quiet-below': { type: 'string', default: '-45' },
     codec: { type: 'string', default: 'weights/codec/codec.safetensors' },
     clips: { type: 'string', default: '8' },
@@ -73,6 +79,9 @@ const stage2 = loadStage(values.stage2, 'stage2');
 const stage3 = values.stage3 ? loadStage(values.stage3, 'stage3') : null;
 const stage1 = values.stage1 ? loadStage(values.stage1, 'stage1') : null;
 const stage1Temperature = Number(values['stage1-temperature']);
+const guidanceScales = values['stage1-guidance']
+  .split(';')
+  .map((g) => (g.trim() === 'none' ? null : Number(g)));
 const { codec } = loadCodec(values.codec);
 const quietBelow = Number(values['quiet-below']);
 const quiet = quietCodes(codec, quietBelow);
@@ -99,7 +108,10 @@ const decode = (codes: Tensor) =>
 // windows spread over the split: every k-th of its consecutive windows
 const all = [...dataset.evaluationWindows('validation', { seconds, batchSize: 1, kinds: ['music'] })];
 const stride = Math.max(1, Math.floor(all.length / (numClips * 2)));
-const rows: Record<string, { music: number[]; top: number[]; mel: number[]; quiet: number[] }> = {};
+const rows: Record<
+  string,
+  { music: number[]; top: number[]; mel: number[]; quiet: number[]; beatF1: number[] }
+> = {};
 const tops: Record<string, Map<string, number>> = {};
 /** Share of whole seconds of a 16 kHz wave quieter than -45 dBFS. */
 const quietShare = (wave: Float32Array) => {
@@ -112,6 +124,7 @@ const quietShare = (wave: Float32Array) => {
   }
   return quietSeconds / Math.max(1, total);
 };
+let truthBeats: readonly number[] = [];
 const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number) => {
   // clip-level scores: the mean over YAMNet's windows
   const result = yamnet.run(wave);
@@ -121,7 +134,8 @@ const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number
     for (let c = 0; c < classes; c++) scores[c]! += result.scores[w * classes + c]! / result.numWindows;
   let top = 0;
   for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[top]!) top = c;
-  rows[name] ??= { music: [], top: [], mel: [], quiet: [] };
+  rows[name] ??= { music: [], top: [], mel: [], quiet: [], beatF1: [] };
+  rows[name]!.beatF1.push(beatAlignmentScores(analyzeMusicRhythm(wave, 16000).beatsSec, truthBeats).f1);
   rows[name]!.music.push(scores[musicIndex]!);
   rows[name]!.top.push(top === musicIndex ? 1 : 0);
   rows[name]!.mel.push(melL1Distance(truth, wave));
@@ -134,11 +148,19 @@ const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number
       encodeWav(wave, 16000),
     );
 };
-/** Stage 1's semantic tokens [1, S] from the window's rhythm curves and style. */
-const semanticFromCurves = (model: Stage1, batch: PairBatch, s: number): Tensor =>
+/** Stage 1's semantic tokens [1, S] from the window's rhythm curves and style (or from nothing). */
+const semanticFromCurves = (
+  model: Stage1,
+  batch: PairBatch,
+  s: number,
+  guidanceScale: number | null,
+  conditioned = true,
+): Tensor =>
   model.generate(
-    { ...streamInputsOf(batch, model.config.streams, 0, 1), style: styleOf(batch, 0, 1) },
-    { temperature: stage1Temperature, seed: s, numTokens: batch.numSemanticFrames },
+    conditioned
+      ? { ...streamInputsOf(batch, model.config.streams, 0, 1), style: styleOf(batch, 0, 1) }
+      : { streams: {}, style: null, videoPresent: [false] },
+    { temperature: stage1Temperature, seed: s, numTokens: batch.numSemanticFrames, guidanceScale },
   );
 const coarseOf = (semantic: Tensor, setting: (typeof settings)[number], numFrames: number, s: number) =>
   stage2.generate(
@@ -159,6 +181,7 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
   const truth = decode(acoustic);
   const rms = Math.sqrt(truth.reduce((s, x) => s + x * x, 0) / truth.length);
   if (20 * Math.log10(rms + 1e-9) < -40) continue;
+  truthBeats = analyzeMusicRhythm(truth, 16000).beatsSec;
   add('truth (codec, 12 levels)', truth, truth, clip);
   const coarseTrue = acoustic.narrow(1, 0, 4);
   add('true coarse alone (4 levels)', decode(coarseTrue), truth, clip);
@@ -181,29 +204,38 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
       clip,
     );
   if (stage1) {
-    const generated = semanticFromCurves(stage1, batch, seed + clip);
-    for (const setting of settings)
-      add(
-        `stage 1 -> stage 2, ${setting.name}`,
-        decode(coarseOf(generated, setting, frames, seed + clip)),
-        truth,
-        clip,
-      );
+    for (const g of guidanceScales) {
+      const generated = semanticFromCurves(stage1, batch, seed + clip, g);
+      for (const setting of settings)
+        add(
+          `stage 1${g === null ? '' : ` (guidance ${g})`} -> stage 2, ${setting.name}`,
+          decode(coarseOf(generated, setting, frames, seed + clip)),
+          truth,
+          clip,
+        );
+    }
+    const unconditioned = semanticFromCurves(stage1, batch, seed + clip, null, false);
+    add(
+      `stage 1 unconditioned -> stage 2, ${settings[0]!.name}`,
+      decode(coarseOf(unconditioned, settings[0]!, frames, seed + clip)),
+      truth,
+      clip,
+    );
   }
   console.error(`clip ${clip + 1}/${numClips}: window ${i} of ${all.length}`);
   clip++;
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 console.log(
-  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | seconds below -45 dBFS | mel-L1 to truth | top classes |`,
+  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | seconds below -45 dBFS | beat F1 vs truth | mel-L1 to truth | top classes |`,
 );
-console.log('|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(rows)) {
   const classes = [...tops[name]!.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([label, n]) => `${label} ${n}`)
     .join(', ');
   console.log(
-    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.quiet).toFixed(2)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
+    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.quiet).toFixed(2)} | ${mean(r.beatF1).toFixed(3)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
   );
 }

@@ -58,7 +58,7 @@ export interface GenerateRequest {
   readonly candidates?: number;
   /** Sampling temperature per stage (defaults 1.0 / 0.95 / 0.4). */
   readonly temperatures?: Partial<Record<'stage1' | 'stage2' | 'stage3', number>>;
-  /** Classifier-free guidance scale on the conditions (default none). */
+  /** Classifier-free guidance scale on the conditions (default: the bundle's generation.guidance, else none). */
   readonly guidance?: number | null;
   /** Generate as if these conditions were absent. */
   readonly drop?: DropCondition;
@@ -282,6 +282,7 @@ export class V2Meow {
         const guidanceDrop: GuidanceDrop = 'all';
         const temperatures = { ...request.temperatures };
         const defaults = this.parts.generation?.sampling ?? {};
+        const guidance = request.guidance ?? this.parts.generation?.guidance ?? null;
         const out = runChain(
           { stage1, stage2, stage3 },
           {
@@ -302,12 +303,12 @@ export class V2Meow {
                   defaults.stage1?.temperature ??
                   stage1.config.temperature ??
                   defaultTemperatures.stage1,
-                guidanceScale: request.guidance ?? null,
+                guidanceScale: guidance,
               },
               stage2: {
                 ...defaults.stage2,
                 temperature: temperatures.stage2 ?? defaults.stage2?.temperature ?? stage2.config.temperature,
-                guidanceScale: request.guidance ?? null,
+                guidanceScale: guidance,
               },
               stage3: {
                 ...defaults.stage3,

@@ -85,6 +85,8 @@ export interface GenerationDefaults {
   /** Codec levels decoded: the coarse levels alone (stage 2's count) skip stage 3. Default: every level. */
   readonly decodeLevels?: number;
   readonly sampling?: Readonly<Partial<Record<'stage1' | 'stage2' | 'stage3', StageSamplingDefaults>>>;
+  /** Classifier-free guidance scale on the conditions (a request's `guidance` overrides; 1 = none). */
+  readonly guidance?: number;
   /** Why, with the measurement behind it. */
   readonly note?: string;
 }
@@ -140,6 +142,8 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
     if (!g || typeof g !== 'object') fail('BAD_FORMAT', 'generation is not an object');
     if (g.decodeLevels !== undefined && !(Number.isInteger(g.decodeLevels) && g.decodeLevels >= 1))
       fail('BAD_FORMAT', `generation.decodeLevels ${g.decodeLevels}: a whole number >= 1`);
+    if (g.guidance !== undefined && !(typeof g.guidance === 'number' && g.guidance >= 0 && g.guidance <= 20))
+      fail('BAD_FORMAT', `generation.guidance ${g.guidance}: a number from 0 to 20`);
     for (const [stage, s] of Object.entries(g.sampling ?? {})) {
       if (!['stage1', 'stage2', 'stage3'].includes(stage))
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);

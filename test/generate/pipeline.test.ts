@@ -248,6 +248,30 @@ describe('V2Meow.fromPretrained(bundle)', () => {
     );
   });
 
+  test("a bundle's guidance scale is the default a request overrides; a bad one is refused", async () => {
+    const guided = await V2Meow.fromPretrained(
+      await writeDebugBundle(join(dir, 'guided'), { generation: { guidance: 8 } }),
+    );
+    const plain = await V2Meow.fromPretrained(await writeDebugBundle(join(dir, 'unguided')));
+    try {
+      const request = { text: 'epic strings', seconds: 0.6, seed: 4 } as const;
+      const semantic = async (m: V2Meow, guidance?: number) =>
+        Array.from((await m.generate({ ...request, guidance })).candidates[0]!.semantic.data);
+      const byDefault = await semantic(guided);
+      assert.deepEqual(byDefault, await semantic(plain, 8));
+      assert.notDeepEqual(byDefault, await semantic(plain));
+      assert.deepEqual(await semantic(guided, 0), await semantic(plain, 0));
+    } finally {
+      guided.dispose();
+      plain.dispose();
+    }
+    const bad = await writeDebugBundle(join(dir, 'bad-guidance'));
+    const manifestPath = join(bad, 'bundle.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation: { guidance: -1 } }));
+    await assert.rejects(V2Meow.fromPretrained(bad), /generation\.guidance -1: a number from 0 to 20/);
+  });
+
   test('a bundle without stage 3 decodes the coarse levels alone, and must say so', async () => {
     const bundle = await writeDebugBundle(join(dir, 'no-stage3'), {
       noStage3: true,

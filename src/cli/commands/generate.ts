@@ -34,7 +34,8 @@ options:
   --start S             where in the video the music starts (default 0)
   --seed N              sampling seed (default 0): the same seed gives the same music
   --candidates N        soundtracks sampled in one batch (default 1)
-  --cfg X               classifier-free guidance scale (default: none)
+  --cfg X               classifier-free guidance scale (default: the bundle's generation.guidance, else
+                        none; 1 = the conditional model alone)
   --drop video|text|all generate as if that condition were absent (the paper's ablations)
   --model DIR|debug     model bundle folder (default: the shipped weights/v2meow); 'debug' = random
                         untrained weights, to try the pipeline (the music is noise)
