@@ -276,12 +276,15 @@ export class Stage3 extends nn.Module {
     const passes = Array.from({ length: kf }, (_, l) => Math.max(1, this.config.passesPerLevel[l] ?? 1));
     const allPasses = passes.reduce((a, p) => a + p, 0);
     let done = 0;
+    const suppressed = sampler.levelMask(kf, cb)?.keep() ?? null; // [Kf, C]
     for (let level = 0; level < kf; level++) {
       const left = maskedAfterPass(numFrames, passes[level]!);
       for (let pass = 0; pass < passes[level]!; pass++) {
         const { ids, probabilities } = tidy(() => {
           const logits = this.maskedLogits(coarse, tensor(fine, [rows, kf, total], { dtype: 'int64' }));
-          const levelLogits = logits.select(2, level).narrow(1, promptFrames, numFrames).reshape([-1, cb]);
+          let levelLogits = logits.select(2, level).narrow(1, promptFrames, numFrames).reshape([-1, cb]);
+          if (suppressed)
+            levelLogits = levelLogits.maskedFill(suppressed.select(0, level), Number.NEGATIVE_INFINITY);
           return sampler.sample(levelLogits, state.generators, numFrames);
         });
         for (let r = 0; r < rows; r++) {
@@ -298,6 +301,7 @@ export class Stage3 extends nn.Module {
         o.onStep?.(++done, allPasses);
       }
     }
+    suppressed?.dispose();
     // the new frames only
     const out = new Int32Array(rows * kf * numFrames);
     for (let rl = 0; rl < rows * kf; rl++) {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Sampler } from '../../src/models/sampling.js';
 import { Stage2, stage2Config } from '../../src/models/stage2.js';
+import { Stage3, stage3Config } from '../../src/models/stage3.js';
 import { liveTensorCount, manualSeed, tensor } from '../../src/torch/index.js';
 
 test('level mask: the listed codes of each level, null when none, refuses codes and levels out of range', () => {
@@ -57,6 +58,38 @@ for (const layout of ['delay', 'flattened'] as const) {
     codes.dispose();
     assert.equal(liveTensorCount(), before);
     semantic.dispose();
+    model.dispose();
+  });
+}
+
+for (const layout of ['masked', 'flattened'] as const) {
+  test(`stage 3 (${layout}): suppressed fine codes of a level are never drawn there`, () => {
+    manualSeed(6);
+    const model = new Stage3(stage3Config('debug', { dropout: 0, layout, windowFrames: 32 }));
+    const size = model.config.codebookSize;
+    const frames = 16;
+    const coarse = tensor(
+      Int32Array.from({ length: model.config.numCoarseLevels * frames }, (_, i) => (i * 13) % size),
+      [1, model.config.numCoarseLevels, frames],
+      { dtype: 'int64' },
+    );
+    const onlyTwo = Array.from({ length: size }, (_, i) => i).filter((c) => c !== 5 && c !== 6);
+    const fine = model.generate(
+      { coarse },
+      { seed: 1, candidates: 2, temperature: 2, suppressPerLevel: [[], onlyTwo] },
+    );
+    const [rows, levels, n] = fine.shape as [number, number, number];
+    const data = Array.from(fine.toArray());
+    for (let r = 0; r < rows; r++) {
+      const level = (k: number) => data.slice((r * levels + k) * n, (r * levels + k + 1) * n);
+      assert.ok(
+        level(1).every((c) => c === 5 || c === 6),
+        `row ${r} level 1: ${level(1).join(',')}`,
+      );
+      assert.ok(new Set(level(0)).size > 2);
+    }
+    fine.dispose();
+    coarse.dispose();
     model.dispose();
   });
 }
