@@ -15,7 +15,8 @@
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
 //        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
 //        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
-//        [--stage1-temperature 1] [--stage1-guidance "none;2"] [--out DIR] [--seed 0]
+//        [--stage1-temperature 1] [--stage1-guidance "none;2"] [--stage1-guidance-drop all|video|style]
+//        [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,7 @@ import { type PairBatch, PairDataset } from '../src/dataset/reader.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
 import { encodeWav } from '../src/media/index.js';
 import { loadStage } from '../src/models/modelFile.js';
-import type { Stage1 } from '../src/models/stage1.js';
+import type { GuidanceDrop, Stage1 } from '../src/models/stage1.js';
 import type { Stage3 } from '../src/models/stage3.js';
 import { beatAlignmentScores } from '../src/rhythm/beatMetrics.js';
 import { analyzeMusicRhythm } from '../src/rhythm/musicRhythm.js';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     stage1: { type: 'string' },
     'stage1-temperature': { type: 'string', default: '1' },
     'stage1-guidance': { type: 'string', default: 'none' },
+    'stage1-guidance-drop': { type: 'string', default: 'all' },
     'quiet-below': { type: 'string', default: '-45' },
     codec: { type: 'string', default: 'weights/codec/codec.safetensors' },
     clips: { type: 'string', default: '8' },
@@ -160,7 +162,13 @@ const semanticFromCurves = (
     conditioned
       ? { ...streamInputsOf(batch, model.config.streams, 0, 1), style: styleOf(batch, 0, 1) }
       : { streams: {}, style: null, videoPresent: [false] },
-    { temperature: stage1Temperature, seed: s, numTokens: batch.numSemanticFrames, guidanceScale },
+    {
+      temperature: stage1Temperature,
+      seed: s,
+      numTokens: batch.numSemanticFrames,
+      guidanceScale,
+      guidanceDrop: values['stage1-guidance-drop'] as GuidanceDrop,
+    },
   );
 const coarseOf = (semantic: Tensor, setting: (typeof settings)[number], numFrames: number, s: number) =>
   stage2.generate(

@@ -60,6 +60,8 @@ export interface GenerateRequest {
   readonly temperatures?: Partial<Record<'stage1' | 'stage2' | 'stage3', number>>;
   /** Classifier-free guidance scale on the conditions (default: the bundle's generation.guidance, else none). */
   readonly guidance?: number | null;
+  /** What guidance's unconditional rows drop (default: the bundle's generation.guidanceDrop, else 'all'). */
+  readonly guidanceDrop?: GuidanceDrop;
   /** Generate as if these conditions were absent. */
   readonly drop?: DropCondition;
   /**
@@ -134,6 +136,8 @@ function checkRequest(r: GenerateRequest): void {
   if (r.seed !== undefined && !Number.isInteger(r.seed)) bad('seed', `must be a whole number, got ${r.seed}`);
   if (r.guidance != null && !(Number.isFinite(r.guidance) && r.guidance >= 0))
     bad('guidance', `must be a number >= 0, got ${r.guidance}`);
+  if (r.guidanceDrop !== undefined && !['video', 'style', 'all'].includes(r.guidanceDrop))
+    bad('guidanceDrop', `must be video, style or all, got ${r.guidanceDrop}`);
   if (r.drop !== undefined && !['video', 'text', 'all'].includes(r.drop))
     bad('drop', `must be video, text or all, got ${r.drop}`);
   if (!r.video && r.seconds === undefined)
@@ -279,7 +283,8 @@ export class V2Meow {
           }
         const videoPresent = Array<boolean>(rows).fill(!!video && drop !== 'video' && drop !== 'all');
         const prompt = promptAudio ? this.promptTokens(promptAudio, rows, request.promptAudio!) : null;
-        const guidanceDrop: GuidanceDrop = 'all';
+        const guidanceDrop: GuidanceDrop =
+          request.guidanceDrop ?? this.parts.generation?.guidanceDrop ?? 'all';
         const temperatures = { ...request.temperatures };
         const defaults = this.parts.generation?.sampling ?? {};
         const guidance = request.guidance ?? this.parts.generation?.guidance ?? null;

@@ -87,6 +87,8 @@ export interface GenerationDefaults {
   readonly sampling?: Readonly<Partial<Record<'stage1' | 'stage2' | 'stage3', StageSamplingDefaults>>>;
   /** Classifier-free guidance scale on the conditions (a request's `guidance` overrides; 1 = none). */
   readonly guidance?: number;
+  /** What guidance's unconditional rows drop: 'video', 'style' or 'all' (default). */
+  readonly guidanceDrop?: 'video' | 'style' | 'all';
   /** Why, with the measurement behind it. */
   readonly note?: string;
 }
@@ -144,6 +146,8 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
       fail('BAD_FORMAT', `generation.decodeLevels ${g.decodeLevels}: a whole number >= 1`);
     if (g.guidance !== undefined && !(typeof g.guidance === 'number' && g.guidance >= 0 && g.guidance <= 20))
       fail('BAD_FORMAT', `generation.guidance ${g.guidance}: a number from 0 to 20`);
+    if (g.guidanceDrop !== undefined && !['video', 'style', 'all'].includes(g.guidanceDrop))
+      fail('BAD_FORMAT', `generation.guidanceDrop ${JSON.stringify(g.guidanceDrop)}: video, style or all`);
     for (const [stage, s] of Object.entries(g.sampling ?? {})) {
       if (!['stage1', 'stage2', 'stage3'].includes(stage))
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);

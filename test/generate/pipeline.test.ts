@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { V2meowError } from '../../src/errors.js';
-import { type GenerationResult, V2Meow } from '../../src/generate/pipeline.js';
+import { type GenerateRequest, type GenerationResult, V2Meow } from '../../src/generate/pipeline.js';
 import { writeWav } from '../../src/media/wav.js';
 import { liveTensorCount } from '../../src/torch/index.js';
 import { slow } from '../helpers.js';
+import { makeTestVideo } from '../media/fixtures.js';
 import { writeDebugBundle } from './debugBundle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'v2meow-generate-'));
@@ -261,6 +262,26 @@ describe('V2Meow.fromPretrained(bundle)', () => {
       assert.deepEqual(byDefault, await semantic(plain, 8));
       assert.notDeepEqual(byDefault, await semantic(plain));
       assert.deepEqual(await semantic(guided, 0), await semantic(plain, 0));
+      // what the unconditional rows drop: the bundle's guidanceDrop, or the request's
+      const dropsVideo = await V2Meow.fromPretrained(
+        await writeDebugBundle(join(dir, 'guided-video'), {
+          generation: { guidance: 8, guidanceDrop: 'video' },
+        }),
+      );
+      try {
+        const video = makeTestVideo(dir, 'guidance.mp4', 2);
+        const withVideo = { video, text: 'rock', seconds: 0.6, seed: 4 } as const;
+        const tokens = async (m: V2Meow, o: Partial<GenerateRequest> = {}) =>
+          Array.from((await m.generate({ ...withVideo, ...o })).candidates[0]!.semantic.data);
+        const byBundle = await tokens(dropsVideo);
+        assert.deepEqual(byBundle, await tokens(dropsVideo, { guidanceDrop: 'video' }));
+        await assert.rejects(
+          plain.generate({ ...withVideo, guidanceDrop: 'text' as never }),
+          /guidanceDrop must be video, style or all/,
+        );
+      } finally {
+        dropsVideo.dispose();
+      }
     } finally {
       guided.dispose();
       plain.dispose();
@@ -270,6 +291,8 @@ describe('V2Meow.fromPretrained(bundle)', () => {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation: { guidance: -1 } }));
     await assert.rejects(V2Meow.fromPretrained(bad), /generation\.guidance -1: a number from 0 to 20/);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation: { guidanceDrop: 'text' } }));
+    await assert.rejects(V2Meow.fromPretrained(bad), /generation\.guidanceDrop "text": video, style or all/);
   });
 
   test('a bundle without stage 3 decodes the coarse levels alone, and must say so', async () => {
