@@ -4,23 +4,16 @@
 // Chooses settings such as stage 2's suppressed near-silent codes (issue 13) away from the evaluation.
 // Usage: node dist/scripts/probe-silence.js [--bundle weights/v2meow] [--seconds 30] [--candidates 2]
 //        [--variants '{"name":"as shipped"};{"name":"no quiet codes","sampling":{"stage2":{...}}}']
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Yamnet } from '../src/encoders/yamnet.js';
+import { validationTextPrompts } from '../src/eval/textControl.js';
 import { V2Meow } from '../src/generate/pipeline.js';
+import { bundleVariant } from './bundleVariant.js';
 
-const prompts = [
-  'soft piano lullaby',
-  'fast drum and bass',
-  'distorted rock guitar',
-  'epic orchestra',
-  'smooth jazz',
-  'electronic dance music',
-  'country guitar',
-  'dark ambient drone',
-];
+const prompts = validationTextPrompts;
 const { values } = parseArgs({
   options: {
     bundle: { type: 'string', default: 'weights/v2meow' },
@@ -38,13 +31,10 @@ const rows: string[] = [];
 try {
   for (const text of values.variants.split(';')) {
     const { name, ...patch } = JSON.parse(text) as { name: string } & Record<string, unknown>;
-    const bundle = join(scratch, 'bundle');
-    rmSync(bundle, { recursive: true, force: true });
-    cpSync(values.bundle, bundle, { recursive: true });
-    const manifestPath = join(bundle, 'bundle.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    const generation = { ...manifest.generation, ...patch };
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation }, null, 2));
+    const bundle = bundleVariant(values.bundle, join(scratch, 'bundle'), (generation) => ({
+      ...generation,
+      ...patch,
+    }));
     const model = await V2Meow.fromPretrained(bundle);
     let quietSeconds = 0;
     let totalSeconds = 0;

@@ -7,22 +7,12 @@
 // Usage: node dist/scripts/probe-text.js [--bundle weights/v2meow] [--guidance "none;2;3"]
 //        [--films mdn_flower.mp4,mdn_friday.mp4] [--folder ../shared/media/video] [--clip-seconds 4]
 //        [--seeds 2] [--prompts "a;b;..."]
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluateTextControl } from '../src/eval/textControl.js';
-
-const validationPrompts = [
-  'soft piano lullaby',
-  'fast drum and bass',
-  'distorted rock guitar',
-  'epic orchestra',
-  'smooth jazz',
-  'electronic dance music',
-  'country guitar',
-  'dark ambient drone',
-];
+import { evaluateTextControl, validationTextPrompts } from '../src/eval/textControl.js';
+import { bundleVariant } from './bundleVariant.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,19 +25,16 @@ const { values } = parseArgs({
     prompts: { type: 'string' },
   },
 });
-const prompts = values.prompts ? values.prompts.split(';').map((p) => p.trim()) : validationPrompts;
+const prompts = values.prompts ? values.prompts.split(';').map((p) => p.trim()) : validationTextPrompts;
 const scratch = mkdtempSync(join(tmpdir(), 'v2meow-probe-text-'));
 const rows: string[] = [];
 try {
   for (const g of values.guidance.split(';')) {
-    const bundle = join(scratch, `bundle-${g}`);
-    cpSync(values.bundle, bundle, { recursive: true });
-    const manifestPath = join(bundle, 'bundle.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    const generation = { ...manifest.generation };
-    if (g.trim() === 'none') delete generation.guidance;
-    else generation.guidance = Number(g);
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, generation }, null, 2));
+    const bundle = bundleVariant(values.bundle, join(scratch, `bundle-${g}`), (generation) => {
+      if (g.trim() === 'none') delete generation.guidance;
+      else generation.guidance = Number(g);
+      return generation;
+    });
     const result = await evaluateTextControl({
       model: bundle,
       filmsFolder: values.folder,

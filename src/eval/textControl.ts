@@ -28,6 +28,21 @@ export const defaultTextPrompts = [
   'ambient pads',
 ] as const;
 
+/**
+ * Prompts worded apart from defaultTextPrompts, for choosing settings on validation material (scripts/probe-text.ts,
+ * scripts/probe-silence.ts): the evaluation's prompts are never used to choose.
+ */
+export const validationTextPrompts = [
+  'soft piano lullaby',
+  'fast drum and bass',
+  'distorted rock guitar',
+  'epic orchestra',
+  'smooth jazz',
+  'electronic dance music',
+  'country guitar',
+  'dark ambient drone',
+] as const;
+
 export interface TextControlOptions extends ClipOptions {
   readonly model: string | V2Meow;
   readonly debugCodec?: 'default' | 'debug';
