@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { melL1Distance } from '../src/codec/metrics.js';
 import { quietCodes } from '../src/codec/quietCodes.js';
 import { loadCodec } from '../src/codec/soundstream.js';
+import { rmsDb } from '../src/data/pcm16.js';
 import { type PairBatch, PairDataset } from '../src/dataset/reader.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
 import { encodeWav } from '../src/media/index.js';
@@ -119,11 +120,8 @@ const tops: Record<string, Map<string, number>> = {};
 const quietShare = (wave: Float32Array) => {
   let quietSeconds = 0;
   let total = 0;
-  for (let start = 0; start + 16000 <= wave.length; start += 16000, total++) {
-    let energy = 0;
-    for (let i = start; i < start + 16000; i++) energy += wave[i]! * wave[i]!;
-    if (10 * Math.log10(energy / 16000 + 1e-12) < -45) quietSeconds++;
-  }
+  for (let start = 0; start + 16000 <= wave.length; start += 16000, total++)
+    if (rmsDb(wave, start, 16000) < -45) quietSeconds++;
   return quietSeconds / Math.max(1, total);
 };
 let truthBeats: readonly number[] = [];

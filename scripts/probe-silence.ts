@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { rmsDb } from '../src/data/pcm16.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
 import { validationTextPrompts } from '../src/eval/textControl.js';
 import { V2Meow } from '../src/generate/pipeline.js';
@@ -47,9 +48,7 @@ try {
         for (const c of result.candidates) {
           let run = 0;
           for (let s = 0; s + 16000 <= c.waveform.length; s += 16000) {
-            let energy = 0;
-            for (let i = s; i < s + 16000; i++) energy += c.waveform[i]! * c.waveform[i]!;
-            const quiet = 10 * Math.log10(energy / 16000 + 1e-12) < -45;
+            const quiet = rmsDb(c.waveform, s, 16000) < -45;
             quietSeconds += quiet ? 1 : 0;
             run = quiet ? run + 1 : 0;
             longestQuiet = Math.max(longestQuiet, run);

@@ -2,12 +2,13 @@
 // (dBFS RMS, the steady middle half of the decode). A language model over codec tokens that draws one of them
 // tends to stay there (silence continues silence in training music), so a bundle may list them as never sampled
 // (bundle.json generation.sampling.stage2.suppressPerLevel; docs/default-model.md measures the effect).
+import { rmsDb } from '../data/pcm16.js';
 import { noGrad, tensor, tidy } from '../torch/index.js';
 import type { AudioCodec } from './audioCodec.js';
 
 export interface CodeLevel {
   readonly code: number;
-  /** RMS of the code's decode in dBFS. */
+  /** RMS of the code's decode in dBFS (-Infinity for digital silence). */
   readonly db: number;
 }
 
@@ -30,11 +31,7 @@ export function firstLevelLoudness(
     const length = wave.length / n;
     const from = Math.floor(length / 4);
     const to = length - from;
-    for (let r = 0; r < n; r++) {
-      let energy = 0;
-      for (let i = r * length + from; i < r * length + to; i++) energy += wave[i]! * wave[i]!;
-      out.push({ code: start + r, db: 10 * Math.log10(energy / (to - from) + 1e-12) });
-    }
+    for (let r = 0; r < n; r++) out.push({ code: start + r, db: rmsDb(wave, r * length + from, to - from) });
   }
   return out.sort((a, b) => a.db - b.db);
 }
