@@ -4,7 +4,7 @@
 // the last fifth as a prompt; stage 3: 3 s windows). All rows (candidates; guidance rows are added inside the
 // stages) run as one batch. An optional prompt (tokens of a prompt audio) comes before the first window.
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
-import { type StreamInputs, sliceStreamInputs } from '../models/common.js';
+import { type StreamInputs, windowStreamInputs } from '../models/common.js';
 import type { SamplingOptions } from '../models/sampling.js';
 import type { GuidanceDrop, Stage1, Stage1Conditions } from '../models/stage1.js';
 import type { Stage2 } from '../models/stage2.js';
@@ -141,12 +141,7 @@ export function runChain(
           (w, prompt) => {
             const startSec = (w.start - w.promptFrames) / semanticRateHz;
             const seconds = (w.promptFrames + w.newFrames) / semanticRateHz;
-            const c = sliceStreamInputs(
-              input.conditions,
-              stage1.config.streams,
-              Math.max(0, startSec),
-              seconds,
-            );
+            const c = windowStreamInputs(input.conditions, stage1.config.streams, startSec, seconds);
             return stage1.generate(
               { ...input.conditions, ...c },
               {
@@ -171,10 +166,10 @@ export function runChain(
         const length = w.promptFrames + w.newFrames;
         const firstToken = Math.floor(first / acousticPerSemantic);
         const tokens = Math.ceil((first + length) / acousticPerSemantic) - firstToken;
-        const streams: StreamInputs = sliceStreamInputs(
+        const streams: StreamInputs = windowStreamInputs(
           input.conditions,
           stage2.config.streams,
-          Math.max(0, (w.start - w.promptFrames) / (semanticRateHz * acousticPerSemantic)),
+          (w.start - w.promptFrames) / (semanticRateHz * acousticPerSemantic),
           length / (semanticRateHz * acousticPerSemantic),
         );
         return stage2.generate(

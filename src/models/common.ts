@@ -294,6 +294,28 @@ export function catTime(parts: readonly Tensor[]): Tensor {
 }
 
 /**
+ * The streams of a window that starts `startSec` (< 0 allowed) into the conditions' timeline: a window that
+ * begins before the timeline (a prompt's tokens come first) gets the first frame repeated over the time before
+ * it, so each token of the window still reads the frames of its own time (aligned conditioning).
+ */
+export function windowStreamInputs(
+  input: StreamInputs,
+  specs: readonly StreamSpec[],
+  startSec: number,
+  seconds: number,
+): StreamInputs {
+  if (startSec >= 0 || !input.streams) return sliceStreamInputs(input, specs, Math.max(0, startSec), seconds);
+  const inside = sliceStreamInputs(input, specs, 0, Math.max(1e-6, seconds + startSec));
+  const streams: Record<string, Tensor> = {};
+  for (const [name, x] of Object.entries(inside.streams ?? {})) {
+    const spec = specs.find((s) => s.name === name)!;
+    const pad = Math.round(-startSec * spec.rateHz);
+    streams[name] = pad > 0 ? cat([x.narrow(1, 0, 1).expand([x.size(0), pad, x.size(2)]), x], 1) : x;
+  }
+  return { ...inside, streams };
+}
+
+/**
  * The part of each stream covering [startSec, startSec + seconds) (whole frames of its own rate, at least
  * one), for running a stage window by window; frames past a stream's end are held by the adaptors.
  */
