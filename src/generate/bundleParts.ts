@@ -18,6 +18,7 @@ import type { SemanticTokenizer } from '../tokens/semantic.js';
 import { type GenerationDefaults, readBundle, requiredPipelineRoles } from '../weights/bundle.js';
 import { DebugSemanticTokenizer, LexiconTextStyle } from './debugParts.js';
 import type { TextStyleSource } from './parts.js';
+import { StylePrior, stylePriorKind } from './stylePrior.js';
 
 /** A codec the pipeline can free. */
 export type PipelineCodec = AudioCodec & { dispose(): void };
@@ -33,6 +34,8 @@ export interface PipelineParts {
   readonly codec: PipelineCodec;
   readonly semanticTokenizer: SemanticTokenizer;
   readonly textStyle: TextStyleSource;
+  /** Text style -> the style of training music near it (optional role 'stylePrior'; generation.stylePriorK). */
+  readonly stylePrior?: StylePrior | null;
   /** The bundle's generation settings (bundle.json `generation`). */
   readonly generation?: GenerationDefaults;
 }
@@ -51,6 +54,7 @@ partLoaders.set(debugTokenizerKind, (path) => {
   return new DebugSemanticTokenizer(vocabularySize);
 });
 partLoaders.set(textStyleKind, (path) => LexiconTextStyle.load(path));
+partLoaders.set(stylePriorKind, (path) => StylePrior.load(path));
 // the MusiCNN + k-means tokenizer folder (weights/semantic's files), the kind `train export --semantic` writes
 partLoaders.set(semanticModelKind, (path) => loadSemanticTokenizer(path));
 
@@ -61,7 +65,7 @@ export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file
     if (got !== expected)
       problems.push(`${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   };
-  const { stage1, stage2, stage3, codec, semanticTokenizer: tokenizer } = p;
+  const { stage1, stage2, stage3, codec, semanticTokenizer: tokenizer, stylePrior } = p;
   want('codec sample rate', codec.sampleRateHz, audioSampleRateHz);
   want('codec frame rate', codec.frameRateHz, acousticRateHz);
   want('semantic tokenizer frame rate', tokenizer.frameRateHz, semanticRateHz);
@@ -84,6 +88,20 @@ export function checkPartsFit(p: Omit<PipelineParts, 'name' | 'textStyle'>, file
   } else {
     want('stage2 levels', stage2.config.numLevels <= codec.numCodebooks, true);
   }
+  if (stylePrior) want('style prior dimension', stylePrior.dim, stage1.config.styleDim);
+  if (stylePrior?.prompts) {
+    const prompts = stylePrior.prompts;
+    want('style prompts semanticTokenizerId', prompts.semanticTokenizerId, tokenizer.id);
+    want('style prompts semantic vocabulary', prompts.semanticVocabularySize, tokenizer.vocabularySize);
+    want('style prompts codebook size', prompts.codebookSize, codec.codebookSize);
+    want('style prompts levels', prompts.levels, codec.numCodebooks);
+  }
+  if (p.generation?.stylePrompt && !stylePrior?.prompts)
+    problems.push('generation.stylePrompt is set, but the bundle has no style prior with prompts');
+  if ((p.generation?.stylePriorK ?? 0) > 0 && !stylePrior)
+    problems.push(
+      `generation.stylePriorK is ${p.generation!.stylePriorK}, but the bundle has no stylePrior part`,
+    );
   // suppressed ids must be tokens the stages write
   const sampling = p.generation?.sampling ?? {};
   const outOf = (what: string, ids: readonly number[] | undefined, size: number) => {
@@ -148,6 +166,7 @@ export async function loadBundleParts(dir: string): Promise<PipelineParts> {
       );
     const semanticTokenizer = (await other('semanticTokenizer')) as SemanticTokenizer;
     const textStyle = (await other('textStyle')) as TextStyleSource;
+    const stylePrior = manifest.parts.stylePrior ? ((await other('stylePrior')) as StylePrior) : null;
     const parts = {
       name: manifest.name,
       stage1,
@@ -156,6 +175,7 @@ export async function loadBundleParts(dir: string): Promise<PipelineParts> {
       codec,
       semanticTokenizer,
       textStyle,
+      stylePrior,
       generation: manifest.generation,
     };
     checkPartsFit(parts, file);

@@ -25,6 +25,7 @@ import {
   VisualConditionSource,
 } from './debugParts.js';
 import type { ConditionSource, TextStyle, TextStyleSource, VideoConditions } from './parts.js';
+import type { PriorStyle } from './stylePrior.js';
 
 /** The pipeline's steps, in order (progress and timings are reported per step). */
 export const generationSteps = ['features', 'stage1', 'stage2', 'stage3', 'codec'] as const;
@@ -64,6 +65,16 @@ export interface GenerateRequest {
   readonly guidanceDrop?: GuidanceDrop;
   /** Generate as if these conditions were absent. */
   readonly drop?: DropCondition;
+  /**
+   * The text's style token is the mean style of this many training examples nearest the text (the bundle's
+   * style prior); 0: the text's own vector. Default: the bundle's generation.stylePriorK, else 0.
+   */
+  readonly stylePriorK?: number;
+  /**
+   * With the style prior: continue the style prompt of one of the k nearest training examples (the output never
+   * contains it). Default: the bundle's generation.stylePrompt. A prompt audio takes its place.
+   */
+  readonly stylePrompt?: boolean;
   /**
    * Semantic tokens (25 Hz, at least the music's length) to use instead of stage 1's: stages 2-3 and the codec
    * run on them (e.g. a reference's own tokens: the upper bound of stages 2-3 in an evaluation).
@@ -107,8 +118,8 @@ export interface GenerationResult {
   readonly timingsSec: Readonly<Record<GenerationStep | 'total', number>>;
   /** The video's window: visual beats and cuts in seconds from startSec, tempo. */
   readonly video: (Omit<VideoConditions, 'streams'> & { readonly conditionSource: string }) | null;
-  /** The text and its style. */
-  readonly text: (TextStyle & { readonly text: string }) | null;
+  /** The text and its style (`vector`: the text's own; `prior`: what stage 1 was given instead, if any). */
+  readonly text: (TextStyle & { readonly text: string; readonly prior?: PriorStyle & { k: number } }) | null;
 }
 
 export interface DebugOptions {
@@ -138,6 +149,8 @@ function checkRequest(r: GenerateRequest): void {
     bad('guidance', `must be a number >= 0, got ${r.guidance}`);
   if (r.guidanceDrop !== undefined && !['video', 'style', 'all'].includes(r.guidanceDrop))
     bad('guidanceDrop', `must be video, style or all, got ${r.guidanceDrop}`);
+  if (r.stylePriorK !== undefined && !(Number.isInteger(r.stylePriorK) && r.stylePriorK >= 0))
+    bad('stylePriorK', `must be a whole number >= 0, got ${r.stylePriorK}`);
   if (r.drop !== undefined && !['video', 'text', 'all'].includes(r.drop))
     bad('drop', `must be video, text or all, got ${r.drop}`);
   if (!r.video && r.seconds === undefined)
@@ -233,8 +246,18 @@ export class V2Meow {
 
     // conditions: text first (cheap, and its errors should come before any decoding)
     const featuresStart = performance.now();
-    const text =
+    const encoded =
       request.text !== undefined ? { text: request.text, ...encodeText(textStyle, request.text) } : null;
+    const priorK = request.stylePriorK ?? this.parts.generation?.stylePriorK ?? 0;
+    if (priorK > 0 && encoded && !this.parts.stylePrior)
+      throw new V2meowError(
+        'BAD_ARGUMENT',
+        `stylePriorK ${priorK}: the model ${this.parts.name} has no style prior`,
+      );
+    const text: GenerationResult['text'] =
+      encoded && priorK > 0 && this.parts.stylePrior
+        ? { ...encoded, prior: { k: priorK, ...this.parts.stylePrior.nearest(encoded.vector, priorK) } }
+        : encoded;
     let video: VideoConditions | null = null;
     let seconds = request.seconds ?? 0;
     if (request.video) {
@@ -267,7 +290,7 @@ export class V2Meow {
       tidy(() => {
         const style =
           text && drop !== 'text' && drop !== 'all'
-            ? repeatRows(tensor(text.vector, [1, text.vector.length]), rows)
+            ? repeatRows(tensor(text.prior?.vector ?? text.vector, [1, text.vector.length]), rows)
             : null;
         const streams: Record<string, Tensor> = {};
         if (video)
@@ -282,7 +305,12 @@ export class V2Meow {
               streams[spec.name] = repeatRows(tensor(s.data, [1, s.numFrames, s.dim]), rows);
           }
         const videoPresent = Array<boolean>(rows).fill(!!video && drop !== 'video' && drop !== 'all');
-        const prompt = promptAudio ? this.promptTokens(promptAudio, rows, request.promptAudio!) : null;
+        const stylePrompt = request.stylePrompt ?? this.parts.generation?.stylePrompt ?? false;
+        const prompt = promptAudio
+          ? this.promptTokens(promptAudio, rows, request.promptAudio!)
+          : stylePrompt && text?.prior && drop !== 'text' && drop !== 'all'
+            ? this.stylePromptTokens(text.prior.rows, rows)
+            : null;
         const guidanceDrop: GuidanceDrop =
           request.guidanceDrop ?? this.parts.generation?.guidanceDrop ?? 'all';
         const temperatures = { ...request.temperatures };
@@ -382,12 +410,50 @@ export class V2Meow {
     }
   }
 
-  /** Tokens of a prompt audio (its last context window, whole semantic frames), repeated for every row. */
-  private promptTokens(samples: Float32Array, rows: number, file: string) {
-    const { stage1, stage2, codec, semanticTokenizer } = this.parts;
-    const keepTokens = Math.min(
+  /** How many prompt tokens the stages re-read: a fifth of stage 1's and of stage 2's windows. */
+  private promptLength(): number {
+    const { stage1, stage2 } = this.parts;
+    return Math.min(
       overlapOf(stage1.config.maxTokens),
       Math.floor(overlapOf(stage2.config.maxFrames) / acousticPerSemantic),
+    );
+  }
+
+  /** Candidate r continues the style prompt of prior row priorRows[r mod k] (its last promptLength tokens). */
+  private stylePromptTokens(priorRows: readonly number[], rows: number) {
+    const { stage2, stylePrior } = this.parts;
+    const numCoarse = stage2.config.numLevels;
+    const prompts = Array.from({ length: rows }, (_, r) =>
+      stylePrior!.promptOf(priorRows[r % priorRows.length]!),
+    );
+    const full = prompts[0]!.semantic.length;
+    const keep = Math.min(this.promptLength(), full);
+    const levels = prompts[0]!.levels;
+    const semantic = new Int32Array(rows * keep);
+    const codes = new Int32Array(rows * levels * keep * acousticPerSemantic);
+    prompts.forEach((p, r) => {
+      semantic.set(p.semantic.subarray(full - keep), r * keep);
+      for (let l = 0; l < levels; l++) {
+        const from = l * full * acousticPerSemantic + (full - keep) * acousticPerSemantic;
+        codes.set(
+          p.acoustic.subarray(from, from + keep * acousticPerSemantic),
+          (r * levels + l) * keep * acousticPerSemantic,
+        );
+      }
+    });
+    const all = tensor(codes, [rows, levels, keep * acousticPerSemantic], { dtype: 'int64' });
+    return {
+      semantic: tensor(semantic, [rows, keep], { dtype: 'int64' }),
+      coarse: all.narrow(1, 0, numCoarse),
+      fine: all.narrow(1, numCoarse, levels - numCoarse),
+    };
+  }
+
+  /** Tokens of a prompt audio (its last context window, whole semantic frames), repeated for every row. */
+  private promptTokens(samples: Float32Array, rows: number, file: string) {
+    const { stage2, codec, semanticTokenizer } = this.parts;
+    const keepTokens = Math.min(
+      this.promptLength(),
       Math.floor(samples.length / (audioSampleRateHz / semanticRateHz)),
     );
     if (keepTokens < 1)

@@ -89,6 +89,16 @@ export interface GenerationDefaults {
   readonly guidance?: number;
   /** What guidance's unconditional rows drop: 'video', 'style' or 'all' (default). */
   readonly guidanceDrop?: 'video' | 'style' | 'all';
+  /**
+   * A text's style token is the mean style of the k training examples nearest it (the bundle's 'stylePrior'
+   * part, src/generate/stylePrior.ts); 0 or absent: the text's own vector. A request's stylePriorK overrides.
+   */
+  readonly stylePriorK?: number;
+  /**
+   * With the style prior: each candidate continues the style prompt (2 s of tokens) of one of the k nearest
+   * training examples (candidate r: the r-th nearest, cyclically); the output never contains the prompt.
+   */
+  readonly stylePrompt?: boolean;
   /** Why, with the measurement behind it. */
   readonly note?: string;
 }
@@ -146,6 +156,10 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
       fail('BAD_FORMAT', `generation.decodeLevels ${g.decodeLevels}: a whole number >= 1`);
     if (g.guidance !== undefined && !(typeof g.guidance === 'number' && g.guidance >= 0 && g.guidance <= 20))
       fail('BAD_FORMAT', `generation.guidance ${g.guidance}: a number from 0 to 20`);
+    if (g.stylePriorK !== undefined && !(Number.isInteger(g.stylePriorK) && g.stylePriorK >= 0))
+      fail('BAD_FORMAT', `generation.stylePriorK ${g.stylePriorK}: a whole number >= 0`);
+    if (g.stylePrompt !== undefined && typeof g.stylePrompt !== 'boolean')
+      fail('BAD_FORMAT', `generation.stylePrompt ${JSON.stringify(g.stylePrompt)}: true or false`);
     if (g.guidanceDrop !== undefined && !['video', 'style', 'all'].includes(g.guidanceDrop))
       fail('BAD_FORMAT', `generation.guidanceDrop ${JSON.stringify(g.guidanceDrop)}: video, style or all`);
     for (const [stage, s] of Object.entries(g.sampling ?? {})) {

@@ -27,8 +27,10 @@ import { type BuildDatasetOptions, buildDataset } from '../../src/dataset/builde
 import { readDatasetIndex } from '../../src/dataset/format.js';
 import { describeDataset } from '../../src/dataset/info.js';
 import { PairDataset } from '../../src/dataset/reader.js';
+import { loadPrototypes } from '../../src/encoders/stylePrototypes.js';
 import type { V2meowError } from '../../src/errors.js';
 import { curveNames } from '../../src/features/streams.js';
+import { StylePrior } from '../../src/generate/stylePrior.js';
 import { encodeWav } from '../../src/media/index.js';
 import { fastH264, ffmpeg, lavfi, makeTestVideo } from '../media/fixtures.js';
 import { FakeFeaturizer, fakeVisualRates } from './pairsFakes.js';
@@ -345,7 +347,56 @@ describe('dataset info', () => {
     assert.match(text, /skipped \(unreadable\): 2\n {2}films\/silent-film\.mp4: /);
   });
 
+  test('style-prior: the style vectors of the train split as a prior table (text style -> music)', () => {
+    const out = join(root, 'prior');
+    const run = spawnSync(process.execPath, [bin, 'dataset', 'style-prior', cleanDir, '-o', out], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const dataset = PairDataset.open(cleanDir);
+    const train = dataset.examples('train');
+    assert.match(run.stdout, new RegExp(`style prior of ${train.length} examples`));
+    const table = loadPrototypes(out);
+    assert.deepEqual(
+      table.rows.map((r) => r.key),
+      train.map((e) => e.key),
+    );
+    train.forEach((record, r) => {
+      const style = dataset.file(record).read('style') as Float32Array;
+      for (let d = 0; d < table.dim; d++)
+        assert.ok(
+          Math.abs(table.vectors[r * table.dim + d]! - style[d]!) <= 1e-3 * Math.abs(style[d]!) + 1e-7,
+        );
+    });
+    // each piece is its own nearest (the fake style: energy and duration differ per file)
+    const prior = StylePrior.load(out);
+    const first = dataset.file(train[1]!).read('style') as Float32Array;
+    assert.deepEqual(prior.nearest(first, 1).neighbours, [train[1]!.key]);
+    // style prompts (2 s by default): each row's tokens are its example's, from the recorded start
+    assert.equal(prior.prompts?.count, train.length);
+    assert.equal(prior.prompts?.semanticTokens, 50);
+    train.forEach((record, r) => {
+      const start = Math.round(prior.prompts!.startSec[r]! * 25);
+      const file = dataset.file(record);
+      assert.deepEqual(
+        Array.from(prior.promptOf(r).semantic),
+        Array.from(file.readRows('semantic', start, 50)),
+      );
+      const level1 = prior.promptOf(r).acoustic.subarray(100, 200);
+      const stored = file.entry('acoustic').shape[1]!;
+      assert.deepEqual(
+        Array.from(level1),
+        Array.from(file.readElements('acoustic', stored + 2 * start, 100)),
+      );
+    });
+  });
+
   test('usage errors name the option', async () => {
+    await assert.rejects(datasetCommand.run(['style-prior', cleanDir]), /-o OUT_DIR is required/);
+    await assert.rejects(
+      datasetCommand.run(['style-prior', cleanDir, '-o', join(root, 'p2'), '--split', 'test']),
+      /--split wants train or validation/,
+    );
     await assert.rejects(
       datasetCommand.run(['build', '-o', join(root, 'x')]),
       (e: Error) => e instanceof UsageError && /--videos or --music/.test(e.message),

@@ -2,11 +2,14 @@
 // the lexicon text style, with bundle.json written by writeBundleManifest. `misfit` saves a stage 3 whose
 // codebook size does not match the codec's. `realTokenizer` ships the committed MusiCNN + k-means tokenizer
 // (weights/semantic) instead of the loudness one, with stages trained (here: built) on its id and vocabulary.
+// `stylePrior` adds that table as the bundle's style prior part.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecPresets, createCodec, saveCodec } from '../../src/codec/soundstream.js';
+import { type StylePrototypes, savePrototypes } from '../../src/encoders/stylePrototypes.js';
 import { debugTokenizerKind, textStyleKind } from '../../src/generate/bundleParts.js';
 import { debugStages } from '../../src/generate/debugParts.js';
+import { type StylePromptsHeader, saveStylePrompts, stylePriorKind } from '../../src/generate/stylePrior.js';
 import { saveStage } from '../../src/models/modelFile.js';
 import { Stage3 } from '../../src/models/stage3.js';
 import { semanticInfoFile, semanticModelKind } from '../../src/tokens/musicnnKmeans.js';
@@ -27,6 +30,9 @@ export async function writeDebugBundle(
     realTokenizer?: boolean;
     generation?: GenerationDefaults;
     noStage3?: boolean;
+    stylePrior?: StylePrototypes;
+    /** Style prompts of the prior's rows (saved beside its table). */
+    stylePrompts?: StylePromptsHeader & { readonly tokens: Uint16Array };
   } = {},
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
@@ -68,6 +74,8 @@ export async function writeDebugBundle(
     writeFileSync(join(dir, 'semanticTokenizer', 'tokenizer.json'), '{"vocabularySize": 64}\n');
   }
   cpSync(join(repoRoot, 'weights', 'style'), join(dir, 'textStyle'), { recursive: true });
+  if (options.stylePrior) await savePrototypes(join(dir, 'stylePrior'), options.stylePrior);
+  if (options.stylePrompts) await saveStylePrompts(join(dir, 'stylePrior'), options.stylePrompts);
   const part = (path: string, kind: string): BundlePart => ({
     path,
     kind,
@@ -86,6 +94,7 @@ export async function writeDebugBundle(
       codec: part('codec.safetensors', 'codec'),
       semanticTokenizer: part('semanticTokenizer', real ? semanticModelKind : debugTokenizerKind),
       textStyle: part('textStyle', textStyleKind),
+      ...(options.stylePrior ? { stylePrior: part('stylePrior', stylePriorKind) } : {}),
     },
     provenance: { note: 'test bundle of random debug parts' },
     ...(options.generation ? { generation: options.generation } : {}),

@@ -13,8 +13,13 @@ import {
   describeDataset,
   readDatasetIndex,
 } from '../../dataset/index.js';
+import { PairDataset } from '../../dataset/reader.js';
 import { realFeaturizerSpec, type StandInPart, standInParts } from '../../dataset/realFeaturizer.js';
+import { styleLabels } from '../../encoders/styleLabels.js';
+import { savePrototypes } from '../../encoders/stylePrototypes.js';
 import { V2meowError } from '../../errors.js';
+import { saveStylePrompts, stylePriorTable, stylePromptsOf } from '../../generate/stylePrior.js';
+import { datasetFacts } from '../../train/stageData.js';
 import { checkOutputFolder } from '../../util/outputPath.js';
 import { type Command, UsageError } from '../command.js';
 import { numberOption } from '../options.js';
@@ -30,6 +35,7 @@ const usage = `usage:
   v2meow dataset build [--videos DIR]... [--music DIR]... -o OUT_DIR [--jobs 1] [--seed 0] [--split 0.8]
                        [--hold-out PATH]... [--codec FILE] [--semantic DIR] [--stand-in semantic,curves,visual]
   v2meow dataset info DIR [--json]
+  v2meow dataset style-prior DIR -o OUT_DIR [--split train] [--prompt-seconds 2]
 
 build   Folders of videos with soundtracks (--videos, paired examples) and of music alone (--music, music-only
         examples; DIR or NAME=DIR, repeatable) -> one example file per source file under OUT_DIR/examples
@@ -39,7 +45,13 @@ build   Folders of videos with soundtracks (--videos, paired examples) and of mu
         Examples are cached by content hash and featurizer ids: rebuilding processes only new or changed files,
         and a killed build resumes. Unreadable files are skipped and reported. --jobs N runs N worker processes.
         --stand-in replaces parts that are not merged yet by cheap stand-ins (recorded in the examples' ids).
-info    Hours by split, kind (paired / music) and source folder; featurizers, licences, skipped files.`;
+info    Hours by split, kind (paired / music) and source folder; featurizers, licences, skipped files.
+style-prior
+        The style vectors of the split's examples as a style prior folder (prototypes.json + .f16): text ->
+        the style of the training music nearest it; with --prompt-seconds S (default 2; 0: none) also S
+        seconds of each example's tokens (its loudest window), the style prompts generation can continue
+        (prompts.json + .u16). A bundle takes it with \`train export --part
+        stylePrior=OUT_DIR\` and \`--generation '{"stylePriorK":8}'\` (docs/style.md).`;
 
 function printProgress(event: DatasetProgressEvent): void {
   if (event.kind === 'scan')
@@ -132,6 +144,46 @@ async function build(args: string[]): Promise<number> {
   return 0;
 }
 
+async function stylePrior(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      split: { type: 'string', default: 'train' },
+      'prompt-seconds': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('give one dataset folder');
+  const outDir = requiredOutput(values.output);
+  if (values.split !== 'train' && values.split !== 'validation')
+    throw new UsageError(`--split wants train or validation, got '${values.split}'`);
+  const promptSeconds = numberOption(values['prompt-seconds'], '--prompt-seconds', 2, { min: 0, max: 10 });
+  checkOutputFolder(outDir);
+  const dataset = PairDataset.open(positionals[0]!);
+  const table = stylePriorTable(dataset, styleLabels(), values.split);
+  await savePrototypes(outDir, table);
+  if (promptSeconds > 0) {
+    const facts = datasetFacts(dataset);
+    const prompts = stylePromptsOf(
+      dataset,
+      table,
+      {
+        semanticTokenizerId: facts.semanticTokenizerId,
+        semanticVocabularySize: facts.semanticVocabularySize,
+        codebookSize: facts.acousticCodebookSize,
+      },
+      promptSeconds,
+    );
+    await saveStylePrompts(outDir, prompts);
+  }
+  process.stdout.write(
+    `${outDir}: style prior of ${table.rows.length} examples (${values.split} split of ${positionals[0]})` +
+      `${promptSeconds > 0 ? `, with ${promptSeconds} s prompts` : ''}\n`,
+  );
+  return 0;
+}
+
 const info: InfoAction<DatasetIndex> = {
   what: 'dataset',
   read: readDatasetIndex,
@@ -151,6 +203,9 @@ export const datasetCommand: Command = {
     const [action, ...rest] = args;
     if (action === 'build') return build(rest);
     if (action === 'info') return runInfo(rest, info);
-    throw new UsageError(action ? `unknown action '${action}'` : 'give an action: build or info');
+    if (action === 'style-prior') return stylePrior(rest);
+    throw new UsageError(
+      action ? `unknown action '${action}'` : 'give an action: build, info or style-prior',
+    );
   },
 };

@@ -37,9 +37,11 @@ options:
   --cfg X               classifier-free guidance scale (default: the bundle's generation.guidance, else
                         none; 1 = the conditional model alone)
   --drop video|text|all generate as if that condition were absent (the paper's ablations)
+  --style-prior K       stage 1 gets the mean style of the K training pieces nearest the text instead of the
+                        text's own vector (default: the bundle's generation.stylePriorK; 0 = the text's own)
   --model DIR|debug     model bundle folder (default: the shipped weights/v2meow); 'debug' = random
                         untrained weights, to try the pipeline (the music is noise)
-  --prompt-audio FILE   continue this audio (its last 2 s are the context of the first window)
+  --prompt-audio FILE   continue this audio (its end, a fifth of the stages' window, is the first context)
   --levels N            codec levels decoded (default: the bundle's setting, else all 12; 4 = the coarse
                         levels alone, without stage 3)
   --plot MEL.png        mel-spectrogram per candidate, visual beats and cuts above the music's beats
@@ -96,6 +98,7 @@ export const generateCommand: Command = {
         candidates: { type: 'string' },
         cfg: { type: 'string' },
         drop: { type: 'string' },
+        'style-prior': { type: 'string' },
         model: { type: 'string' },
         'prompt-audio': { type: 'string' },
         levels: { type: 'string' },
@@ -113,6 +116,11 @@ export const generateCommand: Command = {
     const seed = numberOption(values.seed, '--seed', 0, { integer: true, min: 0 });
     const candidates = numberOption(values.candidates, '--candidates', 1, { integer: true, min: 1, max: 16 });
     const guidance = numberOption(values.cfg, '--cfg', undefined, { min: 0, max: 20 });
+    const stylePriorK = numberOption(values['style-prior'], '--style-prior', undefined, {
+      integer: true,
+      min: 0,
+      max: 1000,
+    });
     const decodeLevels = numberOption(values.levels, '--levels', undefined, {
       integer: true,
       min: 1,
@@ -162,11 +170,16 @@ export const generateCommand: Command = {
           candidates,
           guidance,
           drop: drop as 'video' | 'text' | 'all' | undefined,
+          stylePriorK,
           promptAudio: values['prompt-audio'],
           decodeLevels,
           onProgress: json ? undefined : (p) => progress.update(p),
         });
         progress.finish();
+        if (result.text?.prior)
+          log(
+            `style: the ${result.text.prior.k} training pieces nearest "${result.text.text}": ${result.text.prior.neighbours.slice(0, 3).join(', ')}${result.text.prior.k > 3 ? ', ...' : ''}`,
+          );
         const audioStyle =
           json && result.text ? await MusicnnStyleEncoder.fromPretrained().catch(() => null) : null;
         const reports = [];
@@ -187,7 +200,7 @@ export const generateCommand: Command = {
         audioStyle?.dispose();
         if (json)
           process.stdout.write(
-            `${JSON.stringify({ model: result.model, seed: result.seed, startSec: result.startSec, candidates: reports }, null, 2)}\n`,
+            `${JSON.stringify({ model: result.model, seed: result.seed, startSec: result.startSec, stylePrior: result.text?.prior ? { k: result.text.prior.k, neighbours: result.text.prior.neighbours } : null, candidates: reports }, null, 2)}\n`,
           );
         else
           log(
