@@ -6,7 +6,10 @@
 // mean own - others cosine.
 // Usage: node dist/scripts/probe-text.js [--bundle weights/v2meow] [--guidance "none;2;3"]
 //        [--films mdn_flower.mp4,mdn_friday.mp4] [--folder ../shared/media/video] [--clip-seconds 4]
-//        [--seeds 2] [--prompts "a;b;..."]
+//        [--seeds 2] [--prompts "a;b;..."] [--prior DIR --prior-k "0;8" --style-prompt "0;1"]
+// --prior adds a style prior folder (`v2meow dataset style-prior`) to the bundle copies; --prior-k lists the
+// generation.stylePriorK values to try with each guidance scale (0: the text's own vector), --style-prompt
+// whether each (k > 0) continues the nearest examples' style prompts (generation.stylePrompt).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,41 +26,57 @@ const { values } = parseArgs({
     'clip-seconds': { type: 'string', default: '4' },
     seeds: { type: 'string', default: '2' },
     prompts: { type: 'string' },
+    prior: { type: 'string' },
+    'prior-k': { type: 'string', default: '0' },
+    'style-prompt': { type: 'string', default: '0' },
   },
 });
 const prompts = values.prompts ? values.prompts.split(';').map((p) => p.trim()) : validationTextPrompts;
 const scratch = mkdtempSync(join(tmpdir(), 'v2meow-probe-text-'));
 const rows: string[] = [];
 try {
-  for (const g of values.guidance.split(';')) {
-    const bundle = bundleVariant(values.bundle, join(scratch, `bundle-${g}`), (generation) => {
-      if (g.trim() === 'none') delete generation.guidance;
-      else generation.guidance = Number(g);
-      return generation;
-    });
-    const result = await evaluateTextControl({
-      model: bundle,
-      filmsFolder: values.folder,
-      films: values.films.split(','),
-      clipSeconds: Number(values['clip-seconds']),
-      maxClips: Number.POSITIVE_INFINITY,
-      seeds: Number(values.seeds),
-      prompts,
-      outFolder: join(scratch, `out-${g}`),
-      onProgress: (m) => console.error(`guidance ${g}: ${m}`),
-    });
-    const margin =
-      result.prompts.reduce((s, p) => s + p.ownCos - p.othersCos, 0) / Math.max(1, result.prompts.length);
-    rows.push(
-      `| ${g} | ${result.passed}/${prompts.length} | ${result.passedAgainstOutputs}/${prompts.length} | ${margin.toFixed(4)} | ${result.elapsedSec.toFixed(0)} |`,
-    );
-    rmSync(bundle, { recursive: true, force: true });
-  }
+  for (const g of values.guidance.split(';'))
+    for (const k of values['prior-k'].split(';').map(Number))
+      for (const sp of values['style-prompt'].split(';').map((x) => x.trim() === '1')) {
+        if (sp && k === 0) continue;
+        const name = `${g}-k${k}${sp ? '-prompt' : ''}`;
+        const bundle = bundleVariant(
+          values.bundle,
+          join(scratch, `bundle-${name}`),
+          (generation) => {
+            if (g.trim() === 'none') delete generation.guidance;
+            else generation.guidance = Number(g);
+            if (k > 0) generation.stylePriorK = k;
+            else delete generation.stylePriorK;
+            if (sp) generation.stylePrompt = true;
+            else delete generation.stylePrompt;
+            return generation;
+          },
+          values.prior ? { stylePrior: values.prior } : {},
+        );
+        const result = await evaluateTextControl({
+          model: bundle,
+          filmsFolder: values.folder,
+          films: values.films.split(','),
+          clipSeconds: Number(values['clip-seconds']),
+          maxClips: Number.POSITIVE_INFINITY,
+          seeds: Number(values.seeds),
+          prompts,
+          outFolder: join(scratch, `out-${name}`),
+          onProgress: (m) => console.error(`${name}: ${m}`),
+        });
+        const margin =
+          result.prompts.reduce((s, p) => s + p.ownCos - p.othersCos, 0) / Math.max(1, result.prompts.length);
+        rows.push(
+          `| ${g} | ${k}${sp ? ' + prompt' : ''} | ${result.passed}/${prompts.length} | ${result.passedAgainstOutputs}/${prompts.length} | ${margin.toFixed(4)} | ${result.elapsedSec.toFixed(0)} |`,
+        );
+        rmSync(bundle, { recursive: true, force: true });
+      }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 console.log(
-  `| guidance (${prompts.length} validation prompts) | passed | passed against outputs | mean own - others cosine | seconds |`,
+  `| guidance (${prompts.length} validation prompts) | style prior k | passed | passed against outputs | mean own - others cosine | seconds |`,
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
