@@ -272,15 +272,12 @@ export function stylePriorTable(
       what: `style vectors of the ${split} split's examples (one per example), for the style prior`,
       dataset: dataset.dir,
       split,
-      hoursBySource: hoursBySource(records),
+      hoursBySource: Object.fromEntries(
+        Object.entries(dataset.index.totals.bySource)
+          .filter(([, hours]) => hours[split] > 0)
+          .map(([source, hours]) => [source, Math.round(hours[split] * 1e4) / 1e4]),
+      ),
     },
     vectors,
   };
-}
-
-function hoursBySource(records: readonly { source: string; durationSec: number }[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of records) out[r.source] = (out[r.source] ?? 0) + r.durationSec / 3600;
-  for (const source of Object.keys(out)) out[source] = Math.round(out[source]! * 1e4) / 1e4;
-  return out;
 }
