@@ -1,13 +1,14 @@
 // How much stage 1 uses each condition (issue 13, text control): validation cross-entropy of a stage 1 file on
 // the fixed validation windows with its conditions as trained, with each row's style swapped for another
 // row's (a piece of other music), with the style dropped, and with the streams (rhythm curves) dropped. A
-// model that ignores its style token scores the same with a wrong style; one that reads it loses nats.
+// model that ignores its style token scores the same with a wrong style; one that reads it loses nats. Also
+// over the first second of each window alone (25 tokens, where no history has been made yet).
 // Usage: node dist/scripts/probe-style-use.js --stage1 FILE [--data data/pairs] [--seconds 10] [--batch 8]
 import { parseArgs } from 'node:util';
 import { PairDataset } from '../src/dataset/reader.js';
 import { styleDim } from '../src/encoders/clipStyle.js';
 import { loadStage } from '../src/models/modelFile.js';
-import { noGrad, tensor, tidy } from '../src/torch/index.js';
+import { F, noGrad, tensor, tidy } from '../src/torch/index.js';
 import { validationWindows } from '../src/train/stageData.js';
 import { semanticOf, streamInputsOf } from '../src/train/stageTask.js';
 
@@ -24,7 +25,10 @@ const model = loadStage(values.stage1, 'stage1');
 model.eval();
 const dataset = PairDataset.open(values.data);
 const variants = ['as trained', 'style of another row', 'style dropped', 'streams dropped'] as const;
-const sums = new Map<string, { loss: number; n: number }>(variants.map((v) => [v, { loss: 0, n: 0 }]));
+const sums = new Map<string, { loss: number; first: number; n: number }>(
+  variants.map((v) => [v, { loss: 0, first: 0, n: 0 }]),
+);
+const firstTokens = 25;
 let windows = 0;
 for (const batch of validationWindows(dataset, {
   seconds: Number(values.seconds),
@@ -58,17 +62,22 @@ for (const batch of validationWindows(dataset, {
       };
       for (const v of variants) {
         const out = model.forward(cases[v]);
+        const head = out.logits.narrow(1, 0, firstTokens).transpose(1, 2);
+        const first = F.crossEntropy(head, semantic.narrow(1, 0, firstTokens).long());
         const s = sums.get(v)!;
         s.loss += Number(out.loss.item()) * rows;
+        s.first += Number(first.item()) * rows;
         s.n += rows;
       }
     }),
   );
 }
-console.log(`| ${values.stage1} (${windows} validation windows) | validation CE (nats) |`);
-console.log('|---|---|');
+console.log(
+  `| ${values.stage1} (${windows} validation windows) | validation CE (nats) | first second only |`,
+);
+console.log('|---|---|---|');
 for (const v of variants) {
   const s = sums.get(v)!;
-  console.log(`| ${v} | ${(s.loss / s.n).toFixed(4)} |`);
+  console.log(`| ${v} | ${(s.loss / s.n).toFixed(4)} | ${(s.first / s.n).toFixed(4)} |`);
 }
 model.dispose();
