@@ -22,6 +22,7 @@ import {
   type StylePrototypes,
 } from '../encoders/stylePrototypes.js';
 import { V2meowError } from '../errors.js';
+import { curveNames } from '../features/streams.js';
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
 import { writeFileAtomically } from '../media/atomicFile.js';
 
@@ -111,13 +112,15 @@ export class StylePrior {
     const header = JSON.parse(readFileSync(headerPath, 'utf8')) as StylePromptsHeader;
     if (header.format !== stylePromptsFormat || header.version !== stylePromptsVersion)
       throw new V2meowError('BAD_FORMAT', `not style prompts of version ${stylePromptsVersion}`, headerPath);
-    const bytes = readFileSync(join(dir, 'prompts.u16'));
+    const dataPath = join(dir, 'prompts.u16');
+    if (!existsSync(dataPath)) throw new V2meowError('FILE_NOT_FOUND', 'style prompts missing', dataPath);
+    const bytes = readFileSync(dataPath);
     const tokens = new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     if (tokens.length !== header.count * promptSize(header))
       throw new V2meowError(
         'SHAPE_MISMATCH',
         `${tokens.length} tokens for ${header.count} prompts of ${promptSize(header)}`,
-        join(dir, 'prompts.u16'),
+        dataPath,
       );
     return new StylePrior(loadPrototypes(dir), { ...header, tokens });
   }
@@ -164,6 +167,8 @@ export class StylePrior {
   }
 }
 
+const energyChannel = curveNames.indexOf('energy');
+
 const promptSize = (h: { semanticTokens: number; levels: number }) =>
   h.semanticTokens * (1 + h.levels * acousticPerSemantic);
 
@@ -190,13 +195,13 @@ export function stylePromptsOf(
     if (record.numSemanticFrames < numTokens)
       throw new V2meowError('BAD_FORMAT', `${row.key} is shorter than a ${seconds} s prompt`, dataset.dir);
     const file = dataset.file(record);
-    const energy = file.read('musicCurves') as Float32Array; // [S, 6], energy is channel 4
-    const channels = energy.length / record.numSemanticFrames;
+    const curves = file.read('musicCurves') as Float32Array; // [S, curveNames.length]
+    const channels = curveNames.length;
     let best = 0;
     let bestSum = Number.NEGATIVE_INFINITY;
     for (let start = 0; start + numTokens <= record.numSemanticFrames; start += semanticRateHz) {
       let sum = 0;
-      for (let t = start; t < start + numTokens; t++) sum += energy[t * channels + 4]!;
+      for (let t = start; t < start + numTokens; t++) sum += curves[t * channels + energyChannel]!;
       if (sum > bestSum) [best, bestSum] = [start, sum];
     }
     startSec.push(best / semanticRateHz);
@@ -267,7 +272,7 @@ export function stylePriorTable(
     version: prototypesVersion,
     dim: labels.length,
     labels,
-    rows: records.map((r) => ({ key: r.key, startSec: 0, split: 'train' as const })),
+    rows: records.map((r) => ({ key: r.key, startSec: 0, split })),
     provenance: {
       what: `style vectors of the ${split} split's examples (one per example), for the style prior`,
       dataset: dataset.dir,
