@@ -4,7 +4,7 @@
 // media (corrupt, no audio, no video in a video folder) come back as 'skipped' with the reason; any other
 // failure (a featurizer bug, out of memory) is thrown, naming the file, and stops the build.
 import { rmsDb } from '../data/pcm16.js';
-import { styleDim } from '../encoders/clipStyle.js';
+import { meanOfSegments, styleDim, styleSegmentBounds } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import { curveNames, type FeatureStream, sliceStream, type VisualStreamName } from '../features/streams.js';
 import {
@@ -159,7 +159,18 @@ export async function featurizeFile(
       path,
     );
   checkRange(acoustic.data, featurizer.acousticCodebookSize, 'acoustic tokens', path);
-  const style = await featurizer.style(audio);
+  let styleSegments: Float32Array | undefined;
+  if (featurizer.styleSegments) {
+    styleSegments = await featurizer.styleSegments(audio);
+    const want = styleSegmentBounds(audio.length, audioSampleRateHz).length * styleDim;
+    if (styleSegments.length !== want)
+      throw new V2meowError(
+        'SHAPE_MISMATCH',
+        `style segments: ${styleSegments.length} values, want ${want} (10 s segments x ${styleDim})`,
+        path,
+      );
+  }
+  const style = styleSegments ? meanOfSegments(styleSegments) : await featurizer.style(audio);
   if (style.length !== styleDim)
     throw new V2meowError('SHAPE_MISMATCH', `style vector of ${style.length} values, want ${styleDim}`, path);
   const musicCurves = fitCurves(
@@ -174,6 +185,15 @@ export async function featurizeFile(
     semantic: { dtype: 'I16', shape: [numSemantic], values: semantic },
     acoustic: { dtype: 'I16', shape: [acoustic.levels, numAcoustic], values: acoustic.data },
     style: { dtype: 'F32', shape: [styleDim], values: style },
+    ...(styleSegments
+      ? {
+          styleSegments: {
+            dtype: 'F32' as const,
+            shape: [styleSegments.length / styleDim, styleDim],
+            values: styleSegments,
+          },
+        }
+      : {}),
     musicCurves: { dtype: 'F16', shape: [numSemantic, curveNames.length], values: musicCurves.data },
     frameRmsDb: { dtype: 'F16', shape: [numAcoustic], values: frameRmsDb(audio, numAcoustic) },
   };

@@ -31,6 +31,11 @@ export interface ExampleFeaturizer {
   /** Clip style vector (src/encoders/clipStyle.ts): 100 values. */
   style(samples16k: Float32Array): MaybePromise<Float32Array>;
   /**
+   * Optional: the style vector of each 10 s segment (styleSegmentBounds), [numSegments x 100] row-major. When
+   * present the example stores them, and its clip style is their mean (style() is not called).
+   */
+  styleSegments?(samples16k: Float32Array): MaybePromise<Float32Array>;
+  /**
    * Rhythm curves of the music at 25 Hz, one frame per semantic frame (within 2 frames: the builder holds
    * them to S). `sourcePath` is the file the samples were decoded from, for a part that reads it itself.
    */

@@ -8,7 +8,8 @@
 // Tensors of an example (S = semantic frames, T = 2S codec frames):
 //   semantic       I16 [S]          semantic token ids
 //   acoustic       I16 [L, T]       the codec's L (12) RVQ levels
-//   style          F32 [D]          clip style vector (D = 100)
+//   style          F32 [D]          clip style vector (D = 100): the mean of styleSegments when present
+//   styleSegments  F32 [G, D]       style vector of each 10 s segment (styleSegmentBounds; sets built since 2026-12-02)
 //   musicCurves    F16 [S, 6]       rhythm curves of the music (curveNames order)
 //   frameRmsDb     F16 [T]          RMS level of each codec frame's 320 samples, dB re full scale (silence tests)
 //   videoCurves    F16 [S, 6]       rhythm curves of the picture (paired examples only)

@@ -7,7 +7,7 @@
 // {epoch, position} restores a stream exactly. Only the window's bytes are read (positioned reads).
 import { join } from 'node:path';
 import type { SplitName } from '../data/corpusFormat.js';
-import { styleDim } from '../encoders/clipStyle.js';
+import { styleDim, styleSegmentBounds } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import { curveNames, type FeatureStream, sliceStream, type VisualStreamName } from '../features/streams.js';
 import { acousticPerSemantic, framesIn, semanticRateHz } from '../features/timeline.js';
@@ -55,7 +55,17 @@ export interface WindowOptions {
   readonly skipSilence?: SilenceOptions;
   /** Resume from this position (a batch's `next`). */
   readonly start?: WindowPosition;
+  /** Which style vector a row carries (default 'clip'; see StyleScope). */
+  readonly styleScope?: StyleScope;
 }
+
+/**
+ * 'clip': the example's clip style vector (one per file); 'window': the overlap-weighted mean of the 10 s
+ * segment vectors the window covers (styleSegments; a set built without them is refused), so that the style
+ * token says what the crop itself sounds like.
+ */
+export type StyleScope = 'clip' | 'window';
+export const styleScopes: readonly StyleScope[] = ['clip', 'window'];
 
 /** A visual stream of a batch: [batchSize, numFrames, dim] at its own rate; zero rows where absent. */
 export interface BatchStream extends StoredStreamInfo {
@@ -208,7 +218,7 @@ export class PairDataset {
         picks.push({ candidate, startFrame });
       }
       yield {
-        ...this.readBatch(picks, numFrames, levels, streams),
+        ...this.readBatch(picks, numFrames, levels, streams, options.styleScope),
         position: first,
         next: { epoch, position },
       };
@@ -227,6 +237,7 @@ export class PairDataset {
       readonly kinds?: readonly ExampleKind[];
       /** At most this many windows, evenly spaced over all of them (so every file is represented). */
       readonly maxWindows?: number;
+      readonly styleScope?: StyleScope;
     },
   ): Generator<PairBatch, void> {
     const numFrames = framesIn(options.seconds ?? 10, semanticRateHz);
@@ -251,7 +262,7 @@ export class PairDataset {
       const picks = all.slice(start, start + options.batchSize);
       const at = { epoch: 0, position: start };
       yield {
-        ...this.readBatch(picks, numFrames, levels, streams),
+        ...this.readBatch(picks, numFrames, levels, streams, options.styleScope),
         position: at,
         next: { epoch: 0, position: start + picks.length },
       };
@@ -292,11 +303,43 @@ export class PairDataset {
     return silent > (silence.maxFraction ?? 0.5) * levels.length;
   }
 
+  /** The overlap-weighted mean of the segment style vectors over frames [startFrame, startFrame + numFrames). */
+  windowStyle(record: ExampleRecord, startFrame: number, numFrames: number): Float32Array {
+    const file = this.file(record);
+    if (!file.has('styleSegments'))
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `${record.file} has no per-segment style vectors (styleSegments): rebuild the set with this v2meow's ` +
+          "'v2meow dataset build' to train with --style-scope window",
+        this.dir,
+      );
+    const segments = file.read('styleSegments') as Float32Array;
+    const bounds = styleSegmentBounds(record.numSemanticFrames, semanticRateHz);
+    if (segments.length !== bounds.length * styleDim)
+      throw new V2meowError(
+        'BAD_FORMAT',
+        `${record.file}: ${segments.length / styleDim} style segments for ${bounds.length} of 10 s`,
+        this.dir,
+      );
+    const out = new Float32Array(styleDim);
+    const end = startFrame + numFrames;
+    let total = 0;
+    bounds.forEach(([from, to], g) => {
+      const overlap = Math.min(to, end) - Math.max(from, startFrame);
+      if (overlap <= 0) return;
+      total += overlap;
+      for (let i = 0; i < styleDim; i++) out[i]! += overlap * segments[g * styleDim + i]!;
+    });
+    for (let i = 0; i < styleDim; i++) out[i]! /= total;
+    return out;
+  }
+
   private readBatch(
     picks: readonly { candidate: Candidate; startFrame: number }[],
     numFrames: number,
     levels: number,
     streams: ReadonlyMap<VisualStreamName, StoredStreamInfo>,
+    styleScope: StyleScope = 'clip',
   ): Omit<PairBatch, 'position' | 'next'> {
     const batchSize = picks.length;
     const numAcoustic = numFrames * acousticPerSemantic;
@@ -339,7 +382,12 @@ export class PairDataset {
         );
         acoustic.set(span, (b * levels + level) * numAcoustic);
       }
-      style.set(file.read('style'), b * styleDim);
+      style.set(
+        styleScope === 'window'
+          ? this.windowStyle(record, startFrame, numFrames)
+          : (file.read('style') as Float32Array),
+        b * styleDim,
+      );
       musicCurves.set(file.readRows('musicCurves', startFrame, numFrames), b * numFrames * channels);
       if (record.kind === 'paired') {
         hasVideo[b] = 1;

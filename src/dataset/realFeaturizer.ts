@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCodecPath } from '../codec/files.js';
-import { clipStyleVector } from '../encoders/clipStyle.js';
+import { clipStyleVector, segmentStyleVectors } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import type { CurveSet, VisualFeatures } from '../features/streams.js';
 import { curveNames } from '../features/streams.js';
@@ -117,7 +117,7 @@ export async function featurizerIds(options: RealFeaturizerOptions = {}): Promis
   return {
     semantic,
     acoustic: `codec@${fileTag(codecPath)}`,
-    style: 'musicnn-mtt-msd-clip10s',
+    style: 'musicnn-mtt-msd-clip10s+segments',
     musicCurves: `music-${curves}`,
     visual,
     // Video curves come from the visual extractor's analysis (or the rhythm module's when visual is a stand-in).
@@ -186,6 +186,7 @@ export async function createFeaturizer(options: RealFeaturizerOptions = {}): Pro
       semanticTokens,
       acousticTokens: (samples): AcousticTokens => encodeInChunks(codec, samples),
       style: (samples) => clipStyleVector(styleEncoder, samples),
+      styleSegments: (samples) => segmentStyleVectors(styleEncoder, samples),
       musicCurves: musicCurvesOf,
       visual: async (path) => {
         const { analysis: _analysis, ...features } = await visualOf(path);

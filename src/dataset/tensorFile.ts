@@ -156,6 +156,11 @@ export class TensorFile {
     }
   }
 
+  /** Whether the file holds tensor `name`. */
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
   /** The stored entry of `name`; BAD_FORMAT when absent. */
   entry(name: string): StoredTensor {
     const entry = this.tensors.get(name);

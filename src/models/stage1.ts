@@ -60,6 +60,14 @@ export interface Stage1Config extends StageConfigBase {
    * files made before it: false.
    */
   readonly alignedConditioning?: boolean;
+  /**
+   * Also add the encoder's output at the style token (through a Linear, zero at initialisation) to every
+   * decoder input, so that the style reaches each step directly instead of only through cross-attention,
+   * where one memory slot among the stream frames is easily ignored (docs/style.md). Absent in model files
+   * made before it: false. A run started from such a file (`--init`) begins with this path at zero, i.e. with
+   * the file's own function.
+   */
+  readonly styleToDecoder?: boolean;
 }
 
 /**
@@ -89,6 +97,7 @@ export function stage1Config(preset: PresetName, overrides: Partial<Stage1Config
     videoDropout: 0.1,
     temperature: defaultTemperatures.stage1,
     alignedConditioning: true,
+    styleToDecoder: false,
     ...overrides,
   };
 }
@@ -142,6 +151,8 @@ export class Stage1 extends nn.Module {
   readonly head: nn.Linear;
   /** The encoder frame -> decoder input projection (config.alignedConditioning). */
   readonly align: nn.Linear | null;
+  /** The encoded style token -> every decoder input (config.styleToDecoder). */
+  readonly styleToDecoder: nn.Linear | null;
 
   constructor(readonly config: Stage1Config) {
     super();
@@ -160,6 +171,12 @@ export class Stage1 extends nn.Module {
     );
     this.head = this.child('head', new nn.Linear(d, config.semanticVocabularySize));
     this.align = config.alignedConditioning ? this.child('align', new nn.Linear(d, d)) : null;
+    this.styleToDecoder = config.styleToDecoder ? this.child('styleToDecoder', new nn.Linear(d, d)) : null;
+    if (this.styleToDecoder)
+      noGrad(() => {
+        this.styleToDecoder!.weight.fill_(0);
+        this.styleToDecoder!.bias?.fill_(0);
+      });
   }
 
   /**
@@ -168,12 +185,20 @@ export class Stage1 extends nn.Module {
    * the encoder frame shown at t / 25 s. memory: [B, 1 + frames, D] (the style token first).
    */
   decoderInputs(ids: Tensor, memory: Tensor, first: number): Tensor {
-    const x = this.embed.forward(ids);
-    if (!this.align) return x;
-    const frames = memory.size(1) - 1;
-    const index = holdIndices(this.config.encoderRateHz, frames, semanticRateHz, first + ids.size(1));
-    const own = memory.narrow(1, 1, frames).indexSelect(1, index.narrow(0, first, ids.size(1)));
-    return x.add(this.align.forward(own));
+    let x = this.embed.forward(ids);
+    if (this.align) {
+      const frames = memory.size(1) - 1;
+      const index = holdIndices(this.config.encoderRateHz, frames, semanticRateHz, first + ids.size(1));
+      const own = memory.narrow(1, 1, frames).indexSelect(1, index.narrow(0, first, ids.size(1)));
+      x = x.add(this.align.forward(own));
+    }
+    if (this.styleToDecoder) x = x.add(this.styleToDecoder.forward(memory.narrow(1, 0, 1)));
+    return x;
+  }
+
+  /** Parameters that a model file made before config.styleToDecoder lacks (they start at zero on --init). */
+  static newParameters(config: Stage1Config): (name: string) => boolean {
+    return (name) => !!config.styleToDecoder && name.startsWith('styleToDecoder.');
   }
 
   /** BOS id of the decoder. */

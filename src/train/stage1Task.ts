@@ -20,6 +20,7 @@ export const stage1Definition: StageDefinition<Stage1Config, Stage1, Parameters<
       semanticVocabularySize: facts.semanticVocabularySize,
       maxTokens: Math.max(250, Math.ceil(seconds * semanticRateHz)),
     }),
+  newParameters: (config) => Stage1.newParameters(config),
   check(config, facts) {
     checkSize(
       facts,

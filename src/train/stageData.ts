@@ -11,7 +11,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SplitName } from '../data/corpusFormat.js';
 import type { ExampleKind, StoredStreamInfo } from '../dataset/format.js';
-import type { PairBatch, PairDataset, SilenceOptions, WindowPosition } from '../dataset/reader.js';
+import type {
+  PairBatch,
+  PairDataset,
+  SilenceOptions,
+  StyleScope,
+  WindowPosition,
+} from '../dataset/reader.js';
 import { V2meowError } from '../errors.js';
 import type { VisualStreamName } from '../features/streams.js';
 import { framesIn, semanticRateHz } from '../features/timeline.js';
@@ -155,6 +161,8 @@ export interface WindowSourceOptions {
   readonly batchSize: number;
   /** Example kinds to draw from. */
   readonly kinds: readonly ExampleKind[];
+  /** The style vector of each row (default 'clip'). */
+  readonly styleScope?: StyleScope;
 }
 
 function isPosition(state: unknown): state is WindowPosition {
@@ -180,6 +188,7 @@ export function trainingWindows(
     kinds: o.kinds,
     skipSilence: trainingSilence,
     start: position,
+    ...(o.styleScope ? { styleScope: o.styleScope } : {}),
   });
   return {
     next(): RankBatch {
@@ -203,6 +212,7 @@ export function* validationWindows(
     batchSize: o.batchSize,
     kinds: o.kinds,
     maxWindows: maxValidationWindows,
+    ...(o.styleScope ? { styleScope: o.styleScope } : {}),
   });
 }
 
@@ -214,6 +224,18 @@ export function checkSplitHasWindows(dataset: PairDataset, o: WindowSourceOption
     throw new V2meowError(
       'EMPTY_CORPUS',
       `the ${split} split holds no ${o.kinds.join(' or ')} example of ${frames / semanticRateHz} s or longer`,
+      dataset.dir,
+    );
+}
+
+/** Throws before training when an example lacks the per-segment style vectors that styleScope 'window' reads. */
+export function checkStyleSegments(dataset: PairDataset): void {
+  const lacking = dataset.index.examples.filter((record) => !dataset.file(record).has('styleSegments'));
+  if (lacking.length > 0)
+    throw new V2meowError(
+      'BAD_FORMAT',
+      `${lacking.length} of ${dataset.index.examples.length} examples (first: ${lacking[0]!.file}) have no ` +
+        "per-segment style vectors: rebuild the set with 'v2meow dataset build' to train with --style-scope window",
       dataset.dir,
     );
 }

@@ -2,6 +2,7 @@
 // TrainingTask (src/train/loop.ts) with its presets and defaults, in one line in ./stages.ts; the CLI parses
 // the options every stage shares, checks them and the paths, and runs the stage's task in the shared loop.
 // A registry rather than a switch on the stage name, so that the stages plug in without touching the CLI.
+import type { StyleScope } from '../dataset/reader.js';
 import { V2meowError } from '../errors.js';
 import {
   type DataParallel,
@@ -35,6 +36,8 @@ export interface StageSettings {
   readonly validateEvery: number;
   /** Seconds of each random training crop (10 s for stages 1 and 2, 3 s for stage 3). */
   readonly cropSeconds: number;
+  /** The style vector each row carries: the file's ('clip') or its crop's ('window'; src/dataset/reader.ts). */
+  readonly styleScope: StyleScope;
   readonly seed: number;
 }
 
@@ -46,7 +49,7 @@ export interface StageTrainOptions extends StageSettings {
   readonly outDir: string;
   /** Weights to start a fresh run from. */
   readonly initFrom?: string;
-  /** Fields of the preset's model config replaced on a fresh run (`--set KEY=JSON`); ignored on resume. */
+  /** Fields of the model config replaced on a fresh run, from the preset or --init (`--set KEY=JSON`); ignored on resume. */
   readonly configOverrides?: Readonly<Record<string, unknown>>;
   /** Progress and events. */
   readonly log: (message: string) => void;
@@ -75,6 +78,7 @@ export const defaultStageSettings: StageSettings = {
   checkpointMinutes: defaultTrainingOptions.checkpointMinutes,
   validateEvery: defaultTrainingOptions.validateEvery,
   cropSeconds: 10,
+  styleScope: 'clip',
   seed: 0,
 };
 
@@ -130,6 +134,7 @@ export async function trainStage(
       preset: options.preset,
       dataDir: options.dataDir,
       cropSeconds: options.cropSeconds,
+      styleScope: options.styleScope,
       batchSize: options.batchSize,
     },
     parallel: extra.parallel,

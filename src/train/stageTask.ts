@@ -39,6 +39,7 @@ import {
 } from './loop.js';
 import {
   checkSplitHasWindows,
+  checkStyleSegments,
   type DatasetFacts,
   datasetFacts,
   type RankBatch,
@@ -62,6 +63,8 @@ export interface StageDefinition<C extends { readonly version: number }, M exten
   firstLevel?(config: C): number;
   /** The config of a fresh run: the preset, with vocabularies and lengths from the dataset. */
   config(preset: PresetName, facts: DatasetFacts, seconds: number): C;
+  /** Parameters of `config` that an --init file may lack (modules newer than the file; they keep their init). */
+  newParameters?(config: C): (name: string) => boolean;
   /** Throws (naming the dataset) when a config, fresh or read from a file, does not fit the dataset. */
   check(config: C, facts: DatasetFacts): void;
   build(config: C): M;
@@ -164,14 +167,20 @@ export class StageTask<C extends { readonly version: number }, M extends StageMo
     readonly config: C,
   ) {
     this.name = definition.name;
-    this.windows = { seconds: options.cropSeconds, batchSize: options.batchSize, kinds: definition.kinds };
+    this.windows = {
+      seconds: options.cropSeconds,
+      batchSize: options.batchSize,
+      kinds: definition.kinds,
+      styleScope: options.styleScope,
+    };
   }
 
   start(start: TrainingStart, log: (message: string) => void): StartedTask {
     const model = this.definition.build(this.config);
     this.model = model;
     if (start.from === 'fresh') return {};
-    const rest = loadModelWeights(start.path, model);
+    const mayLack = start.from === 'init' ? this.definition.newParameters?.(this.config) : undefined;
+    const rest = loadModelWeights(start.path, model, mayLack ? { mayLack } : {});
     if (start.from === 'init') {
       for (const t of rest.values()) t.dispose();
       log(`${this.name}: weights from ${start.path}`);
@@ -266,6 +275,7 @@ export class StageTask<C extends { readonly version: number }, M extends StageMo
         stage: this.name,
         preset: this.options.preset,
         cropSeconds: this.options.cropSeconds,
+        styleScope: this.options.styleScope,
         batchSize: this.options.batchSize,
         exampleKinds: this.definition.kinds,
         silence: trainingSilence,
@@ -300,6 +310,7 @@ export function createStageTask<C extends { readonly version: number }, M extend
     const facts = datasetFacts(dataset);
     const windows = { seconds: o.cropSeconds, batchSize: o.batchSize, kinds: definition.kinds };
     checkSplitHasWindows(dataset, windows, 'train');
+    if (o.styleScope === 'window') checkStyleSegments(dataset);
     checkSplitHasWindows(dataset, windows, 'validation');
     const checkpoint = join(o.outDir, runFiles.checkpoint);
     const from = existsSync(checkpoint) ? checkpoint : o.initFrom;
@@ -313,6 +324,15 @@ export function createStageTask<C extends { readonly version: number }, M extend
           from,
         );
       o.log(`${definition.name}: the model's config comes from ${from} (--preset ${o.preset} not used)`);
+      // --set applies to a fresh run from --init too (not to a resumed checkpoint); fields newer than the
+      // file are known from the preset
+      if (from !== checkpoint)
+        config = withOverrides(
+          config,
+          o,
+          definition.name,
+          definition.config(o.preset as PresetName, facts, o.cropSeconds),
+        );
     } else {
       config = withOverrides(
         definition.config(o.preset as PresetName, facts, o.cropSeconds),
@@ -329,9 +349,9 @@ export function createStageTask<C extends { readonly version: number }, M extend
 }
 
 /** A preset config with --set overrides: each key must be a field of the config, its value of the same type. */
-function withOverrides<C>(config: C, o: StageTrainOptions, stage: string): C {
+function withOverrides<C>(config: C, o: StageTrainOptions, stage: string, preset?: C): C {
   const overrides = o.configOverrides ?? {};
-  const fields = config as Record<string, unknown>;
+  const fields = { ...(preset as Record<string, unknown>), ...(config as Record<string, unknown>) };
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in fields) || key === 'version')
       throw new V2meowError(

@@ -147,6 +147,7 @@ describe('dataset build', () => {
       semantic: `I16[${S}]`,
       acoustic: `I16[12,${2 * S}]`,
       style: 'F32[100]',
+      styleSegments: 'F32[1,100]',
       musicCurves: `F16[${S},6]`,
       videoCurves: `F16[${S},6]`,
       frameRmsDb: `F16[${2 * S}]`,
@@ -542,6 +543,47 @@ describe('dataset reader', () => {
     const skipped = rowsOf(true);
     assert.ok(skipped.length > 0);
     for (const row of skipped) assert.ok(row.startFrame / 25 <= 8, `crop at ${row.startFrame / 25} s`);
+    dataset.close();
+  });
+
+  test("style scope 'window': the overlap-weighted mean of the 10 s segments the window covers", () => {
+    const dataset = PairDataset.open(allTrain);
+    // half-silent.wav: 30 s = segments [0,10) [10,20) [20,30); fake segment g carries g and its start second
+    const record = dataset.index.examples.find((e) => e.key === 'tones/half-silent.wav')!;
+    const stored = dataset.file(record).read('styleSegments');
+    assert.equal(stored.length, 300);
+    assert.deepEqual(
+      [stored[2], stored[3], stored[102], stored[103], stored[202], stored[203]],
+      [0, 0, 1, 10, 2, 20],
+    );
+    // the clip style is the segments' mean
+    const clip = dataset.file(record).read('style');
+    assert.ok(Math.abs(clip[2]! - 1) < 1e-6 && Math.abs(clip[3]! - 10) < 1e-5);
+    // a window of 8 s from 6 s: 4 s of segment 0, 4 s of segment 1 -> index 0.5; from 12 s: segment 1 alone
+    assert.ok(Math.abs(dataset.windowStyle(record, 150, 200)[2]! - 0.5) < 1e-6);
+    assert.ok(Math.abs(dataset.windowStyle(record, 300, 200)[2]! - 1) < 1e-6);
+    // 9 s..19 s: 1 s of segment 0, 9 s of segment 1 -> 0.9
+    assert.ok(Math.abs(dataset.windowStyle(record, 225, 250)[2]! - 0.9) < 1e-6);
+    // tone-b, 23.71 s: the last 3.71 s stand alone (>= 3 s); tone-a, 12.33 s: its last 2.33 s fold into segment 0
+    const b = dataset.index.examples.find((e) => e.key === 'tones/tone-b.wav')!;
+    const a = dataset.index.examples.find((e) => e.key === 'tones/tone-a.wav')!;
+    assert.equal(dataset.file(b).entry('styleSegments').shape[0], 3);
+    assert.equal(dataset.file(a).entry('styleSegments').shape[0], 1);
+    assert.ok(Math.abs(dataset.windowStyle(b, 500, 50)[2]! - 2) < 1e-6);
+    // batches carry the window's style with styleScope 'window', the clip's by default
+    for (const scope of ['clip', 'window'] as const) {
+      const batch = dataset
+        .windows('train', { seconds: 8, batchSize: 6, seed: 3, styleScope: scope })
+        .next().value;
+      batch.rows.forEach((row, r) => {
+        const rec = dataset.index.examples.find((e) => e.key === row.key)!;
+        const want =
+          scope === 'window'
+            ? dataset.windowStyle(rec, row.startFrame, 200)
+            : dataset.file(rec).read('style');
+        assert.deepEqual(batch.style.subarray(r * 100, (r + 1) * 100), Float32Array.from(want));
+      });
+    }
     dataset.close();
   });
 

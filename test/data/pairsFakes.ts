@@ -1,11 +1,13 @@
 // Cheap fake featurizers for the training-set tests: every part encodes TIME in its values, so a reader test
 // can prove that a window's streams cover the same time: semantic token k = k, acoustic level l at frame t =
-// (t + 7 l) mod 1024, curve channel 0 = frame index, visual streams' first value = their frame index. Also a
+// (t + 7 l) mod 1024, curve channel 0 = frame index, visual streams' first value = their frame index, style
+// segment g = [energy, seconds, g, start second]. Also a
 // FeaturizerSpec module (createFeaturizer / featurizerIds) for worker-process builds and the kill test.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AcousticTokens, ExampleFeaturizer } from '../../src/dataset/featurizer.js';
 import type { FeaturizerIds } from '../../src/dataset/format.js';
+import { styleSegmentBounds } from '../../src/encoders/clipStyle.js';
 import { curveNames, type FeatureStream } from '../../src/features/streams.js';
 import { semanticFramesOf, semanticRateHz } from '../../src/features/timeline.js';
 import { probe } from '../../src/media/probe.js';
@@ -15,6 +17,8 @@ export interface FakeOptions {
   readonly version?: number;
   /** SIGKILL this process when the featurizer starts on its (killAfter + 1)-th file, counted across processes in `countDir`. */
   readonly killAfter?: number;
+  /** No per-segment style vectors (a set built before they existed). */
+  readonly noStyleSegments?: boolean;
   /** Throw (a featurizer bug) on the (throwAfter + 1)-th file. */
   readonly throwAfter?: number;
   /** Folder where each started file leaves a marker (counts work across processes). */
@@ -68,6 +72,7 @@ export class FakeFeaturizer implements ExampleFeaturizer {
 
   constructor(readonly options: FakeOptions = {}) {
     this.ids = featurizerIds(options);
+    if (!options.noStyleSegments) this.styleSegments = (samples) => this.segmentVectors(samples);
   }
 
   semanticTokens(samples: Float32Array): Int32Array {
@@ -98,6 +103,20 @@ export class FakeFeaturizer implements ExampleFeaturizer {
     for (const v of samples) energy += v * v;
     out[0] = energy / samples.length;
     out[1] = samples.length / 16000;
+    return out;
+  }
+
+  /** Per 10 s segment: [energy, seconds, segment index, start second, 0...] (the clip style is their mean). */
+  readonly styleSegments?: (samples: Float32Array) => Float32Array;
+
+  private segmentVectors(samples: Float32Array): Float32Array {
+    const bounds = styleSegmentBounds(samples.length, 16000);
+    const out = new Float32Array(bounds.length * 100);
+    bounds.forEach(([from, to], g) => {
+      out.set(this.style(samples.subarray(from, to)).subarray(0, 2), g * 100);
+      out[g * 100 + 2] = g;
+      out[g * 100 + 3] = from / 16000;
+    });
     return out;
   }
 

@@ -4,10 +4,22 @@
 // decoded token (accuracy 1), and decoding in two calls (the second continuing the first as a prompt) gives the
 // tokens of one call.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Stage1, stage1Config } from '../../src/models/stage1.js';
 import { Stage2, stage2Config } from '../../src/models/stage2.js';
-import { cat, manualSeed, type Tensor, tensor } from '../../src/torch/index.js';
+import {
+  cat,
+  loadModelWeights,
+  manualSeed,
+  noGrad,
+  randn,
+  saveModel,
+  type Tensor,
+  tensor,
+} from '../../src/torch/index.js';
 
 const greedy = { topK: 1, seed: 1 } as const;
 const ints = (t: Tensor) => Array.from(t.toArray());
@@ -121,4 +133,71 @@ test('stage 2 without a prefix and without aligned offsets is refused', () => {
     () => new Stage2(stage2Config('debug', { semanticPrefix: false, alignedSemantic: [] })),
     /needs alignedSemantic/,
   );
+});
+
+describe('stage 1 style to decoder (config.styleToDecoder)', () => {
+  manualSeed(5);
+  const base = stage1Config('debug', {
+    dropout: 0,
+    streams: [{ name: 'curves', kind: 'dense', dim: 6, rateHz: 25 }],
+  });
+  const frames = 20;
+  const curves = tensor(
+    new Float32Array(frames * 6).map((_, i) => Math.sin(i * 0.3) * 2),
+    [1, frames, 6],
+  );
+  const styleA = tensor(
+    new Float32Array(100).map((_, i) => Math.cos(i)),
+    [1, 100],
+  );
+  const styleB = tensor(
+    new Float32Array(100).map((_, i) => Math.sin(3 * i)),
+    [1, 100],
+  );
+  const tokens = tensor(
+    Int32Array.from({ length: frames }, (_, i) => (i * 37) % 256),
+    [1, frames],
+    {
+      dtype: 'int32',
+    },
+  );
+  const logitsOf = (model: Stage1, style: Tensor) =>
+    model.forward({ streams: { curves }, style, semantic: tokens }).logits.toFloat32Array();
+  const maxDiff = (a: Float32Array, b: Float32Array) =>
+    a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+  test("starts at zero: a model given an older file's weights computes what that model does", () => {
+    const old = new Stage1(base).eval();
+    const dir = mkdtempSync(join(tmpdir(), 'v2meow-style-dec-'));
+    try {
+      const file = join(dir, 'old.safetensors');
+      saveModel(file, old, { kind: 'stage1', config: base, extra: {} });
+      const config = { ...base, styleToDecoder: true };
+      const model = new Stage1(config).eval();
+      assert.throws(() => loadModelWeights(file, model), /missing styleToDecoder.weight/);
+      loadModelWeights(file, model, { mayLack: Stage1.newParameters(config) });
+      assert.equal(maxDiff(logitsOf(model, styleA), logitsOf(old, styleA)), 0);
+      // the older model has no such parameters to lack: a strict load of its own file
+      assert.equal(Stage1.newParameters(base)('styleToDecoder.weight'), false);
+      model.dispose();
+    } finally {
+      old.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('once trained, the style reaches every step; decoding with the cache matches teacher forcing', () => {
+    const model = new Stage1({ ...base, styleToDecoder: true }).eval();
+    const off = new Stage1({ ...base, styleToDecoder: false }).eval();
+    off.loadStateDict(model.stateDict(), false);
+    noGrad(() => model.styleToDecoder!.weight.copy_(randn([base.dModel, base.dModel]).mul(0.2)));
+    // the path changes what the style does to the logits
+    const gap = (m: Stage1) => maxDiff(logitsOf(m, styleA), logitsOf(m, styleB));
+    assert.ok(gap(model) > gap(off) + 1e-3, `${gap(model)} vs ${gap(off)}`);
+    const conditions = { streams: { curves }, style: styleA };
+    const greedyTokens = model.generate(conditions, { numTokens: frames, ...greedy });
+    assert.equal(model.forward({ ...conditions, semantic: greedyTokens }).accuracy, 1);
+    model.dispose();
+    off.dispose();
+  });
 });

@@ -17,6 +17,7 @@ import { PairDataset } from '../../src/dataset/reader.js';
 import type { FeatureStream } from '../../src/features/streams.js';
 import { encodeWav } from '../../src/media/index.js';
 import { probe } from '../../src/media/probe.js';
+import type { Stage1Config } from '../../src/models/stage1.js';
 import { Stage2, type Stage2Config } from '../../src/models/stage2.js';
 import { loadModelWeights, readModelInfo } from '../../src/torch/index.js';
 import { readSafetensorsHeader } from '../../src/torch/io/safetensors.js';
@@ -64,6 +65,7 @@ const rate = 16000;
 let root: string;
 let data: string;
 let musicOnly: string;
+let noSegments: string;
 
 function tone(hz: number, seconds: number): Float32Array {
   return Float32Array.from(
@@ -106,6 +108,14 @@ before(async () => {
     videos: [`films=${videos}`],
     music: [`tones=${music}`],
     featurizer: new RealShapedFakes(),
+    seed,
+  });
+  noSegments = join(root, 'no-segments');
+  await buildDataset({
+    outDir: noSegments,
+    videos: [`films=${videos}`],
+    music: [`tones=${music}`],
+    featurizer: new RealShapedFakes({ noStyleSegments: true }),
     seed,
   });
   musicOnly = join(root, 'music-only');
@@ -320,6 +330,46 @@ describe('stage trainers', () => {
       );
       assert.ok(!existsSync(join(bad, runFiles.checkpoint)));
     }
+  });
+
+  test('--style-scope window: crops carry their own style, recorded in the provenance; a set without segments is refused', async () => {
+    const out = join(root, 'window-style-run');
+    const code = await trainCommand.run([
+      'stage1',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--max-steps',
+      '1',
+      ...common,
+      '--style-scope',
+      'window',
+    ]);
+    assert.equal(code, 0);
+    const extra = readModelInfo(join(out, runFiles.checkpoint), 'stage1').extra as {
+      recipe: { styleScope: string };
+    };
+    assert.equal(extra.recipe.styleScope, 'window');
+    await assert.rejects(
+      trainCommand.run(['stage1', '--data', data, '--out', join(root, 'bad-scope'), '--style-scope', 'file']),
+      /--style-scope: one of clip, window, got 'file'/,
+    );
+    // --set applies to a fresh run from --init: a module newer than the file starts at zero
+    const grown = join(root, 'style-to-decoder-run');
+    const init = join(out, runFiles.checkpoint);
+    const args = ['stage1', '--data', data, '--out', grown, '--max-steps', '1', ...common, '--init', init];
+    assert.equal(await trainCommand.run([...args, '--set', 'styleToDecoder=true']), 0);
+    assert.equal(
+      readModelInfo<Stage1Config>(join(grown, runFiles.checkpoint), 'stage1').config.styleToDecoder,
+      true,
+    );
+    const bad = join(root, 'no-segments-run');
+    await assert.rejects(
+      trainCommand.run(['stage1', '--data', noSegments, '--out', bad, ...common, '--style-scope', 'window']),
+      (e: Error) => /have no per-segment style vectors/.test(e.message) && e.message.includes(noSegments),
+    );
+    assert.ok(!existsSync(join(bad, runFiles.checkpoint)));
   });
 
   test('a dataset without a stream the stage-1 config wants fails before any work, naming dataset and stream', () => {

@@ -14,6 +14,7 @@ import {
   trainStage,
 } from '../../train/stageRegistry.js';
 import '../../train/stages.js';
+import { type StyleScope, styleScopes } from '../../dataset/reader.js';
 import { checkOutputFolder } from '../../util/outputPath.js';
 import { type GenerationDefaults, requiredPipelineRoles } from '../../weights/bundle.js';
 import { type Command, UsageError } from '../command.js';
@@ -22,7 +23,8 @@ import { numberOption } from '../options.js';
 const usage = `usage:
   v2meow train stage1|stage2|stage3 --data DIR --out DIR [--preset small] [--init FILE] [--batch 8]
                [--lr 3e-4] [--warmup 500] [--max-steps 20000] [--max-minutes 1440] [--checkpoint-minutes 4]
-               [--validate-every 500] [--seconds 10|3] [--seed 0] [--set KEY=JSON]...
+               [--validate-every 500] [--seconds 10|3] [--style-scope clip|window] [--seed 0]
+               [--set KEY=JSON]...
                ${launchUsage}
   v2meow train export -o DIR --stage1 FILE --stage2 FILE [--stage3 FILE] --codec FILE --semantic DIR
                --text-style DIR [--part ROLE=PATH]... [--partial] [--half] [--generation JSON]
@@ -32,9 +34,12 @@ stageN  Trains (or resumes) a stage on --data: checkpoint.safetensors (every --c
         SIGINT/SIGTERM after the current step), best.safetensors (lowest validation score), log.jsonl and
         loss.png in --out. A checkpoint in --out is resumed; otherwise --init FILE gives the starting
         weights. AdamW, --warmup steps of linear warmup, then cosine decay to 10% at --max-steps; --seconds
-        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3). --set
-        replaces a field of the preset's model config on a fresh run (e.g. --set numDecoderLayers=4
-        --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]'; fields: docs/stages.md).
+        is the length of the random training crops (10 s for stages 1 and 2, 3 s for stage 3).
+        --style-scope window conditions each crop on the style of the 10 s segments it covers instead of
+        the whole file's (needs a set built with per-segment style vectors; docs/style.md). --set
+        replaces a field of the model config on a fresh run, from the preset or from --init (e.g. --set
+        numDecoderLayers=4 --set semanticPrefix=false --set 'alignedSemantic=[-1,0,1,2]'; with --init,
+        --set styleToDecoder=true adds stage 1's style path at zero; fields: docs/stages.md).
         ${launchHelp}
 export  Assembles a model bundle folder: the parts (checkpoints lose their optimizer state; folders are
         copied), bundle.json with each part's id, token streams and provenance (steps, recipe, data hours by
@@ -50,6 +55,13 @@ Docs: docs/training.md.`;
 const whole = { integer: true, min: 0 };
 const count = { integer: true, min: 1 };
 const positive = { min: 0, exclusiveMin: true };
+
+function styleScopeOption(value: string | undefined, fallback: StyleScope): StyleScope {
+  if (value === undefined) return fallback;
+  if (!(styleScopes as readonly string[]).includes(value))
+    throw new UsageError(`--style-scope: one of ${styleScopes.join(', ')}, got '${value}'`);
+  return value as StyleScope;
+}
 
 async function trainStageCommand(name: StageName, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,6 +80,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
       'checkpoint-minutes': { type: 'string' },
       'validate-every': { type: 'string' },
       seconds: { type: 'string' },
+      'style-scope': { type: 'string' },
       seed: { type: 'string' },
       set: { type: 'string', multiple: true },
       ...launchFlagOptions,
@@ -94,6 +107,7 @@ async function trainStageCommand(name: StageName, args: string[]): Promise<numbe
     ),
     validateEvery: numberOption(values['validate-every'], '--validate-every', d.validateEvery, count),
     cropSeconds: numberOption(values.seconds, '--seconds', d.cropSeconds, positive),
+    styleScope: styleScopeOption(values['style-scope'], d.styleScope),
     seed: numberOption(values.seed, '--seed', d.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
   };
   const configOverrides: Record<string, unknown> = {};

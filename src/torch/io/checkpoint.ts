@@ -65,14 +65,24 @@ export function readModelInfo<C>(path: string, expectedKind?: string): ModelFile
  * Loads weights into `module` (built from readModelInfo's config). Tensors in the file that the module does
  * not own are returned (e.g. optimizer state) and kept alive; the caller disposes them.
  */
-export function loadModelWeights(path: string, module: Module): Map<string, Tensor> {
+export function loadModelWeights(
+  path: string,
+  module: Module,
+  options: {
+    /** Parameters the file may lack (they keep the module's values), e.g. a module newer than the file. */
+    readonly mayLack?: (name: string) => boolean;
+  } = {},
+): Map<string, Tensor> {
   const { tensors } = loadSafetensors(path);
   const own = module.stateDict();
   const mine = new Map<string, Tensor>();
   const rest = new Map<string, Tensor>();
   for (const [k, v] of tensors) (own.has(k) ? mine : rest).set(k, v);
+  const lacking = [...own.keys()].filter((k) => !mine.has(k));
+  const { mayLack } = options;
+  const lenient = lacking.length > 0 && mayLack !== undefined && lacking.every((k) => mayLack(k));
   try {
-    module.loadStateDict(mine, true, path);
+    module.loadStateDict(mine, !lenient, path);
   } finally {
     for (const t of mine.values()) t.dispose();
   }
