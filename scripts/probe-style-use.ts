@@ -3,12 +3,15 @@
 // row's (a piece of other music), with the style dropped, and with the streams (rhythm curves) dropped. A
 // model that ignores its style token scores the same with a wrong style; one that reads it loses nats. Also
 // over the first second of each window alone (25 tokens, where no history has been made yet).
+// The style of each window is the one the model was trained with (its recipe's styleScope: the file's, or
+// the window's own 10 s segments) unless --style-scope says otherwise.
 // Usage: node dist/scripts/probe-style-use.js --stage1 FILE [--data data/pairs] [--seconds 10] [--batch 8]
+//        [--style-scope clip|window]
 import { parseArgs } from 'node:util';
-import { PairDataset } from '../src/dataset/reader.js';
+import { PairDataset, type StyleScope, styleScopes } from '../src/dataset/reader.js';
 import { styleDim } from '../src/encoders/clipStyle.js';
 import { loadStage } from '../src/models/modelFile.js';
-import { F, noGrad, tensor, tidy } from '../src/torch/index.js';
+import { F, noGrad, readModelInfo, tensor, tidy } from '../src/torch/index.js';
 import { validationWindows } from '../src/train/stageData.js';
 import { semanticOf, streamInputsOf } from '../src/train/stageTask.js';
 
@@ -18,10 +21,16 @@ const { values } = parseArgs({
     data: { type: 'string', default: 'data/pairs' },
     seconds: { type: 'string', default: '10' },
     batch: { type: 'string', default: '8' },
+    'style-scope': { type: 'string' },
   },
 });
 if (!values.stage1) throw new Error('--stage1 FILE');
 const model = loadStage(values.stage1, 'stage1');
+const recipe = (readModelInfo(values.stage1, 'stage1').extra as { recipe?: { styleScope?: StyleScope } })
+  .recipe;
+const styleScope = (values['style-scope'] ?? recipe?.styleScope ?? 'clip') as StyleScope;
+if (!styleScopes.includes(styleScope)) throw new Error(`--style-scope: one of ${styleScopes.join(', ')}`);
+console.log(`style scope: ${styleScope}`);
 model.eval();
 const dataset = PairDataset.open(values.data);
 const variants = ['as trained', 'style of another row', 'style dropped', 'streams dropped'] as const;
@@ -34,6 +43,7 @@ for (const batch of validationWindows(dataset, {
   seconds: Number(values.seconds),
   batchSize: Number(values.batch),
   kinds: ['paired', 'music'],
+  styleScope,
 })) {
   const rows = batch.rows.length;
   windows += rows;
