@@ -318,9 +318,13 @@ static GroupRef Init(const std::string& backend, int rank, int size, const std::
         continue;
       }
       const std::string theirs = Str(g->store->get(key));
-      if (theirs != mine)
+      if (theirs != mine) {
+        // rank 0 serves the store: give the other ranks (polling every 50 ms) time to read the configs and fail
+        // with this message themselves, rather than with a broken connection when the store goes away
+        if (rank == 0) std::this_thread::sleep_for(std::min(timeout, Ms(2000)));
         throw DistError("BAD_ARGUMENT", "rank " + std::to_string(r) + " was started with world size and backend '" +
                                             theirs + "', rank " + std::to_string(rank) + " with '" + mine + "'");
+      }
     }
     if (missing.empty()) break;
     if (Clock::now() > deadline) {
