@@ -173,10 +173,16 @@ export function runChain(
           length / (semanticRateHz * acousticPerSemantic),
         );
         return stage2.generate(
-          { ...streams, semantic: allSemantic.narrow(1, firstToken, tokens) },
+          {
+            ...streams,
+            semantic: allSemantic.narrow(1, firstToken, tokens),
+            style: input.conditions.style ?? null,
+            ...(input.conditions.stylePresent ? { stylePresent: input.conditions.stylePresent } : {}),
+          },
           {
             ...input.sampling.stage2,
-            guidanceScale: stage2.adaptors ? input.sampling.stage2.guidanceScale : null,
+            guidanceScale: stage2.guides(input.guidanceDrop) ? input.sampling.stage2.guidanceScale : null,
+            guidanceDrop: input.guidanceDrop,
             numFrames: w.newFrames,
             prompt,
             seed: mixSeed(input.seed, `stage2 ${w.start}`),

@@ -341,7 +341,8 @@ export class V2Meow {
               stage2: {
                 ...defaults.stage2,
                 temperature: temperatures.stage2 ?? defaults.stage2?.temperature ?? stage2.config.temperature,
-                guidanceScale: guidance,
+                // a bundle may guide stage 2 (a style-reading one) at its own scale; a request's scale rules both
+                guidanceScale: request.guidance ?? defaults.stage2?.guidanceScale ?? guidance,
               },
               stage3: {
                 ...defaults.stage3,

@@ -6,10 +6,11 @@
 //                   with video dropout), a causal decoder over the acoustic steps with cross-attention.
 // The acoustic steps follow the configured layout: flattened (AudioLM, 2,000 steps for 10 s) or delay
 // (MusicGen, 503 steps for 10 s); see acoustic.ts and layouts.ts.
+import { styleDim } from '../encoders/clipStyle.js';
 import { V2meowError } from '../errors.js';
 import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
 import { committedSemanticTokenizer } from '../tokens/semantic.js';
-import { cat, noGrad, rand, type Tensor, tensor, tidy } from '../torch/index.js';
+import { cat, noGrad, rand, type Tensor, tensor, tidy, zeros } from '../torch/index.js';
 import * as nn from '../torch/nn/index.js';
 import { AcousticDecoder, type AcousticLayout, codesOf, codesTensor } from './acoustic.js';
 import {
@@ -31,7 +32,7 @@ import {
   Sampler,
   withState,
 } from './sampling.js';
-import type { StageOutput } from './stage1.js';
+import type { GuidanceDrop, StageOutput } from './stage1.js';
 
 export const stage2Kind = 'stage2';
 export const stage2Version = 1;
@@ -66,6 +67,15 @@ export interface Stage2Config extends StageConfigBase {
   readonly alignedSemantic?: readonly number[];
   /** decoderOnly: put the semantic tokens before the acoustic steps (AudioLM). Absent: true. */
   readonly semanticPrefix?: boolean;
+  /**
+   * Style conditioning: the 100-d style vector (src/encoders/clipStyle.ts; at generation the text's) goes
+   * through a Linear, zero at initialisation, into every acoustic step's input, so that the timbre is not left
+   * to the semantic tokens alone (docs/stages.md). Rows without a style get the zero vector. Absent in model
+   * files made before it: off.
+   */
+  readonly styleInput?: boolean;
+  /** Probability of dropping the style of a training example (styleInput). Absent: 0.1. */
+  readonly styleDropout?: number;
 }
 
 export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config> = {}): Stage2Config {
@@ -84,6 +94,8 @@ export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config
     temperature: defaultTemperatures.stage2,
     alignedSemantic: [-1, 0, 1, 2],
     semanticPrefix: true,
+    styleInput: false,
+    styleDropout: 0.1,
     ...overrides,
   };
 }
@@ -92,6 +104,10 @@ export function stage2Config(preset: PresetName, overrides: Partial<Stage2Config
 export interface Stage2Conditions extends StreamInputs {
   /** Semantic tokens [B, S] at 25 Hz (S = ceil(frames / 2)). */
   readonly semantic: Tensor;
+  /** Style vectors [B, styleDim] (config.styleInput), or null: absent in every row. */
+  readonly style?: Tensor | null;
+  /** Rows whose style is kept (default all rows, when style is given). */
+  readonly stylePresent?: readonly boolean[];
 }
 
 /** A training batch. */
@@ -105,6 +121,8 @@ export interface Stage2GenerateOptions extends GenerateOptions {
   readonly numFrames?: number;
   /** Coarse codes of the frames before [B, numLevels, P] (each candidate continues its row's prompt). */
   readonly prompt?: Tensor | null;
+  /** What guidance's unconditional rows drop (default 'all'): the video and/or the style, where read. */
+  readonly guidanceDrop?: GuidanceDrop;
 }
 
 export class Stage2 extends nn.Module {
@@ -117,6 +135,8 @@ export class Stage2 extends nn.Module {
   readonly acoustic: AcousticDecoder;
   /** One embedding table per aligned offset, stacked (config.alignedSemantic). */
   readonly alignedEmbed: nn.Embedding | null;
+  /** The style vector -> every step input (config.styleInput). */
+  readonly styleProjection: nn.Linear | null;
 
   constructor(readonly config: Stage2Config) {
     super();
@@ -146,11 +166,56 @@ export class Stage2 extends nn.Module {
     this.alignedEmbed = offsets.length
       ? this.child('alignedEmbed', new nn.Embedding(offsets.length * config.semanticVocabularySize, d, 0.02))
       : null;
+    this.styleProjection = config.styleInput
+      ? this.child('styleProjection', new nn.Linear(styleDim, d))
+      : null;
+    if (this.styleProjection)
+      noGrad(() => {
+        this.styleProjection!.weight.fill_(0);
+        this.styleProjection!.bias?.fill_(0);
+      });
     if (!encDec && config.semanticPrefix === false && !this.alignedEmbed)
       throw new V2meowError(
         'BAD_ARGUMENT',
         'stage 2 without a semantic prefix needs alignedSemantic offsets',
       );
+  }
+
+  /** Parameters that a model file made before config.styleInput lacks (they start at zero on --init). */
+  static newParameters(config: Stage2Config): (name: string) => boolean {
+    return (name) => !!config.styleInput && name.startsWith('styleProjection.');
+  }
+
+  /** Whether guidance whose unconditional rows drop `drop` has a condition of this stage to drop. */
+  guides(drop: GuidanceDrop = 'all'): boolean {
+    return (!!this.adaptors && drop !== 'style') || (!!this.styleProjection && drop !== 'video');
+  }
+
+  /**
+   * The style embedding [B, 1, D] added to every step input (config.styleInput), or null: the projection of
+   * each row's style vector, of the zero vector for rows without one.
+   */
+  private styleEmbedding(c: Stage2Conditions, batch: number): Tensor | null {
+    if (!this.styleProjection) return null;
+    let style: Tensor;
+    if (c.style) {
+      if (c.style.size(0) !== batch || c.style.size(1) !== styleDim)
+        throw new V2meowError(
+          'SHAPE_MISMATCH',
+          `style is [${c.style.shape}], expected [${batch}, ${styleDim}]`,
+        );
+      style = c.style.float();
+      if (c.stylePresent)
+        style = style.mul(
+          tensor(
+            Float32Array.from(c.stylePresent, (r) => (r ? 1 : 0)),
+            [batch, 1],
+          ),
+        );
+    } else {
+      style = zeros([batch, styleDim]);
+    }
+    return this.styleProjection.forward(style).unsqueeze(1);
   }
 
   /** decoderOnly with the semantic tokens as a prefix of the stack's sequence. */
@@ -214,17 +279,25 @@ export class Stage2 extends nn.Module {
     const frames = batch.acoustic.size(2);
     this.checkShapes(batch, frames);
     let c: Stage2Conditions = batch;
-    if (this.training && this.adaptors) {
-      const draws = rand([b]).toFloat32Array();
+    if (this.training && (this.adaptors || this.styleProjection)) {
+      const draws = rand([2 * b]).toFloat32Array();
       let k = 0;
+      const draw = () => draws[k++]!;
       c = {
         ...batch,
-        videoPresent: dropRows(b, this.config.videoDropout, batch.videoPresent, () => draws[k++]!),
+        ...(this.adaptors
+          ? { videoPresent: dropRows(b, this.config.videoDropout, batch.videoPresent, draw) }
+          : {}),
+        ...(this.styleProjection
+          ? { stylePresent: dropRows(b, this.config.styleDropout ?? 0.1, batch.stylePresent, draw) }
+          : {}),
       };
     }
     const { inputs, targets } = this.acoustic.teacher(batch.acoustic);
     const cond = this.semanticEmbed ? this.condition(c, b) : null;
-    const x = this.withAligned(this.acoustic.embedInputs(inputs), asIds(batch.semantic), 0);
+    let x = this.withAligned(this.acoustic.embedInputs(inputs), asIds(batch.semantic), 0);
+    const style = this.styleEmbedding(c, b);
+    if (style) x = x.add(style);
     let h: Tensor;
     if (this.encoder) {
       h = this.decoder.forward(x, { memory: cond! });
@@ -284,14 +357,31 @@ export class Stage2 extends nn.Module {
     let cond = this.semanticEmbed
       ? repeatRows(this.condition(window, batch), n)
       : tensor(new Float32Array(0), [rows, 0, this.config.dModel]);
+    const drop = o.guidanceDrop ?? 'all';
+    const none = Array<boolean>(batch).fill(false);
+    // the unconditional rows drop the video (encoderDecoder) and/or the style (styleInput), as `drop` says
+    const unconditional: Stage2Conditions = {
+      ...window,
+      ...(drop !== 'style' ? { videoPresent: none } : {}),
+      ...(drop !== 'video' ? { stylePresent: none } : {}),
+    };
     if (sampler.guided) {
-      // the unconditional rows drop the video (encoderDecoder); a decoder-only stage has nothing to drop
-      if (!this.adaptors)
-        throw new V2meowError('BAD_ARGUMENT', 'stage 2 has no video condition to guide with');
-      const none = Array<boolean>(batch).fill(false);
-      const u = this.condition({ ...window, videoPresent: none }, batch);
+      if (!this.guides(drop))
+        throw new V2meowError(
+          'BAD_ARGUMENT',
+          `stage 2 has no condition that guidance dropping '${drop}' drops`,
+        );
+      const u = this.semanticEmbed
+        ? this.condition(unconditional, batch)
+        : tensor(new Float32Array(0), [batch, 0, this.config.dModel]);
       cond = cat([cond, repeatRows(u, n)], 0);
     }
+    const styleOwn = this.styleEmbedding(window, batch);
+    const style = styleOwn
+      ? sampler.guided
+        ? cat([repeatRows(styleOwn, n), repeatRows(this.styleEmbedding(unconditional, batch)!, n)], 0)
+        : repeatRows(styleOwn, n)
+      : null;
     const steps = this.acoustic.steps(numFrames);
     // positions fed: BOS + the prompt's steps in the first call, then one per step
     const promptSteps = this.acoustic.steps(promptFrames);
@@ -312,6 +402,10 @@ export class Stage2 extends nn.Module {
         first = false;
         return this.decoder.forward(input, { cache });
       };
+    }
+    if (style) {
+      const inner = run;
+      run = (x) => inner(x.add(style));
     }
     if (this.alignedEmbed) {
       // the aligned embeddings of each fed position (the guided rows repeat the conditional ones)

@@ -9,7 +9,14 @@ import { acousticPerSemantic, semanticRateHz } from '../features/timeline.js';
 import { Stage2, type Stage2Config, stage2Config, stage2Kind, stage2Version } from '../models/stage2.js';
 import type { PartDescriber } from './export.js';
 import { checkStreams } from './stageData.js';
-import { acousticOf, checkSize, type StageDefinition, semanticOf, streamInputsOf } from './stageTask.js';
+import {
+  acousticOf,
+  checkSize,
+  type StageDefinition,
+  semanticOf,
+  streamInputsOf,
+  styleOf,
+} from './stageTask.js';
 
 /** Codec levels of a model whose provenance does not say (the committed codec's 12). */
 const defaultCodecLevels = 12;
@@ -27,6 +34,7 @@ export const stage2Definition: StageDefinition<Stage2Config, Stage2, Parameters<
       codebookSize: facts.acousticCodebookSize,
       maxFrames: Math.max(500, Math.ceil(seconds * semanticRateHz) * acousticPerSemantic),
     }),
+  newParameters: (config) => Stage2.newParameters(config),
   check(config, facts) {
     checkSize(
       facts,
@@ -48,6 +56,7 @@ export const stage2Definition: StageDefinition<Stage2Config, Stage2, Parameters<
   inputs: (batch, first, count, config) => ({
     ...(config.architecture === 'encoderDecoder' ? streamInputsOf(batch, config.streams, first, count) : {}),
     semantic: semanticOf(batch, first, count),
+    ...(config.styleInput ? { style: styleOf(batch, first, count) } : {}),
     acoustic: acousticOf(batch, first, count).narrow(1, 0, config.numLevels),
   }),
   forward: (model, inputs) => model.forward(inputs),

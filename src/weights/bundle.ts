@@ -75,6 +75,11 @@ export interface StageSamplingDefaults {
   readonly suppress?: readonly number[];
   /** Codec codes never sampled, per level of the stage (stages 2 and 3), e.g. the near-silent codes. */
   readonly suppressPerLevel?: readonly (readonly number[])[];
+  /**
+   * Stage 2 only: its own guidance scale (a stage 2 that reads the style), instead of generation.guidance; a
+   * request's guidance still sets both.
+   */
+  readonly guidanceScale?: number;
 }
 
 /**
@@ -165,7 +170,13 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
     for (const [stage, s] of Object.entries(g.sampling ?? {})) {
       if (!['stage1', 'stage2', 'stage3'].includes(stage))
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);
-      const { temperature, topK, topP, suppress, suppressPerLevel } = (s ?? {}) as StageSamplingDefaults;
+      const { temperature, topK, topP, suppress, suppressPerLevel, guidanceScale } = (s ??
+        {}) as StageSamplingDefaults;
+      if (guidanceScale !== undefined && !(stage === 'stage2' && guidanceScale >= 0 && guidanceScale <= 20))
+        fail(
+          'BAD_FORMAT',
+          `generation.sampling.${stage}.guidanceScale ${guidanceScale}: stage 2 only, 0 to 20`,
+        );
       const ids = (x: unknown) => Array.isArray(x) && x.every((id) => Number.isInteger(id) && id >= 0);
       if (suppress !== undefined && !ids(suppress))
         fail('BAD_FORMAT', `generation.sampling.${stage}.suppress: want a list of token ids`);

@@ -11,8 +11,10 @@ import { debugTokenizerKind, textStyleKind } from '../../src/generate/bundlePart
 import { debugStages } from '../../src/generate/debugParts.js';
 import { type StylePromptsHeader, saveStylePrompts, stylePriorKind } from '../../src/generate/stylePrior.js';
 import { saveStage } from '../../src/models/modelFile.js';
+import { Stage2 } from '../../src/models/stage2.js';
 import { Stage3 } from '../../src/models/stage3.js';
 import { semanticInfoFile, semanticModelKind } from '../../src/tokens/musicnnKmeans.js';
+import { noGrad, randn } from '../../src/torch/index.js';
 import {
   type BundlePart,
   bundleFormat,
@@ -30,6 +32,8 @@ export async function writeDebugBundle(
     realTokenizer?: boolean;
     generation?: GenerationDefaults;
     noStage3?: boolean;
+    /** A stage 2 that reads the style (config.styleInput), its projection drawn at random (not zero). */
+    stage2Style?: boolean;
     stylePrior?: StylePrototypes;
     /** Style prompts of the prior's rows (saved beside its table). */
     stylePrompts?: StylePromptsHeader & { readonly tokens: Uint16Array };
@@ -60,6 +64,13 @@ export async function writeDebugBundle(
     const wrong = new Stage3({ ...stages.stage3.config, codebookSize: 32 });
     stages.stage3.dispose();
     stages.stage3 = wrong;
+  }
+  if (options.stage2Style) {
+    const styled = new Stage2({ ...stages.stage2.config, styleInput: true });
+    styled.loadStateDict(stages.stage2.stateDict(), false);
+    noGrad(() => styled.styleProjection!.weight.copy_(randn([styled.config.dModel, 100]).mul(2)));
+    stages.stage2.dispose();
+    stages.stage2 = styled;
   }
   for (const [role, stage] of Object.entries(stages)) {
     await saveStage(join(dir, `${role}.safetensors`), stage);

@@ -187,6 +187,42 @@ describe('V2Meow.fromPretrained(bundle)', () => {
     );
   });
 
+  test('a stage 2 that reads the style gets the text: another text, other coarse codes; its own guidance scale', async () => {
+    const bundle = await writeDebugBundle(join(dir, 'stage2-style'), {
+      stage2Style: true,
+      generation: { decodeLevels: 2, sampling: { stage2: { topK: 1 } } },
+    });
+    const model = await V2Meow.fromPretrained(bundle);
+    try {
+      const semanticTokens = Int32Array.from({ length: 15 }, (_, i) => (i * 7) % 64);
+      const coarse = async (request: Partial<GenerateRequest>) =>
+        (await model.generate({ seconds: 0.6, seed: 1, semanticTokens, ...request })).candidates[0]!.coarse
+          .data;
+      const strings = await coarse({ text: 'epic strings' });
+      assert.ok(sameArray(strings, await coarse({ text: 'epic strings', seed: 2 })));
+      assert.ok(!sameArray(strings, await coarse({ text: 'heavy metal drums' })));
+      // guidance dropping the style: scale 1 is the conditional model
+      assert.ok(
+        sameArray(strings, await coarse({ text: 'epic strings', guidance: 1, guidanceDrop: 'style' })),
+      );
+    } finally {
+      model.dispose();
+    }
+    const bad = await writeDebugBundle(join(dir, 'stage1-guidance-scale'));
+    const manifestPath = join(bad, 'bundle.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, generation: { sampling: { stage1: { guidanceScale: 2 } } } }),
+    );
+    await assert.rejects(
+      V2Meow.fromPretrained(bad),
+      (e: unknown) =>
+        e instanceof V2meowError &&
+        /generation\.sampling\.stage1\.guidanceScale 2: stage 2 only/.test(e.message),
+    );
+  });
+
   test("a bundle's suppressed tokens are never sampled (per codec level in stage 2); out-of-range ones are refused", async () => {
     // stage 2 level 0 may only draw codes 0 and 1; stage 1 never draws semantic ids 0..9
     const probe = await writeDebugBundle(join(dir, 'suppress-probe'));

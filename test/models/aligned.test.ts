@@ -201,3 +201,104 @@ describe('stage 1 style to decoder (config.styleToDecoder)', () => {
     off.dispose();
   });
 });
+
+describe('stage 2 style input (config.styleInput)', () => {
+  manualSeed(6);
+  const base = stage2Config('debug', { dropout: 0, alignedSemantic: [-1, 0, 2] });
+  const semantic = tensor(
+    Int32Array.from({ length: 8 }, (_, i) => (i * 53 + 5) % 256),
+    [1, 8],
+    { dtype: 'int64' },
+  );
+  const styleA = tensor(
+    new Float32Array(100).map((_, i) => 0.5 + 0.5 * Math.cos(i)),
+    [1, 100],
+  );
+  const styleB = tensor(
+    new Float32Array(100).map((_, i) => 0.5 + 0.5 * Math.sin(3 * i)),
+    [1, 100],
+  );
+  const codes = tensor(
+    Int32Array.from({ length: 4 * 16 }, (_, i) => (i * 131 + 7) % codebookSize),
+    [1, 4, 16],
+    { dtype: 'int64' },
+  );
+  const logitsOf = (model: Stage2, style: Tensor | null, stylePresent?: boolean[]) =>
+    model
+      .forward({ semantic, style, ...(stylePresent ? { stylePresent } : {}), acoustic: codes })
+      .logits.toFloat32Array();
+  const maxDiff = (a: Float32Array, b: Float32Array) =>
+    a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+  test("starts at zero: a model given an older file's weights computes what that model does", () => {
+    const old = new Stage2(base).eval();
+    const dir = mkdtempSync(join(tmpdir(), 'v2meow-stage2-style-'));
+    try {
+      const file = join(dir, 'old.safetensors');
+      saveModel(file, old, { kind: 'stage2', config: base, extra: {} });
+      const config = { ...base, styleInput: true };
+      const model = new Stage2(config).eval();
+      assert.throws(() => loadModelWeights(file, model), /missing styleProjection.weight/);
+      loadModelWeights(file, model, { mayLack: Stage2.newParameters(config) });
+      assert.equal(maxDiff(logitsOf(model, styleA), logitsOf(old, null)), 0);
+      assert.equal(Stage2.newParameters(base)('styleProjection.weight'), false);
+      model.dispose();
+    } finally {
+      old.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const trained = () => {
+    const model = new Stage2({ ...base, styleInput: true }).eval();
+    noGrad(() => {
+      model.styleProjection!.weight.copy_(randn([base.dModel, 100]).mul(0.5));
+      model.styleProjection!.bias!.copy_(randn([base.dModel]).mul(0.1));
+    });
+    return model;
+  };
+
+  test('once trained, the style moves the logits; a dropped style is the absent one', () => {
+    const model = trained();
+    assert.ok(maxDiff(logitsOf(model, styleA), logitsOf(model, styleB)) > 1e-2);
+    assert.equal(maxDiff(logitsOf(model, styleA, [false]), logitsOf(model, null)), 0);
+    model.dispose();
+  });
+
+  test('decoding with the cache adds the style as teacher forcing does', () => {
+    const model = trained();
+    const out = model.generate({ semantic, style: styleA }, { numFrames: 16, ...greedy });
+    const forced = model.forward({ semantic, style: styleA, acoustic: out });
+    const { argmax, expected } = greedyAt(forced.logits, out, 0, 'delay');
+    assert.deepEqual(argmax, expected);
+    // another style decodes other codes
+    const other = model.generate({ semantic, style: styleB }, { numFrames: 16, ...greedy });
+    assert.notDeepEqual(ints(other), ints(out));
+    model.dispose();
+  });
+
+  test('guidance on the style: scale 1 is the conditional model; a stage without style refuses it', () => {
+    const model = trained();
+    assert.equal(model.guides('video'), false);
+    assert.equal(model.guides('style'), true);
+    const plain = model.generate({ semantic, style: styleA }, { numFrames: 16, ...greedy });
+    const guided = model.generate(
+      { semantic, style: styleA },
+      { numFrames: 16, guidanceScale: 1, guidanceDrop: 'style', ...greedy },
+    );
+    assert.deepEqual(ints(guided), ints(plain));
+    const strong = model.generate(
+      { semantic, style: styleA },
+      { numFrames: 16, guidanceScale: 4, guidanceDrop: 'all', ...greedy },
+    );
+    assert.deepEqual(strong.shape, [1, 4, 16]);
+    const without = new Stage2(base).eval();
+    assert.throws(
+      () =>
+        without.generate({ semantic }, { numFrames: 4, guidanceScale: 2, guidanceDrop: 'style', ...greedy }),
+      /no condition that guidance dropping 'style' drops/,
+    );
+    without.dispose();
+    model.dispose();
+  });
+});

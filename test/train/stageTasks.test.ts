@@ -372,6 +372,37 @@ describe('stage trainers', () => {
     assert.ok(!existsSync(join(bad, runFiles.checkpoint)));
   });
 
+  test('stage2 --init + --set styleInput=true --style-scope window: the style path starts at zero and trains', async () => {
+    const init = join(root, 'stage2-run', runFiles.checkpoint);
+    const out = join(root, 'stage2-style-run');
+    const code = await trainCommand.run([
+      'stage2',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--max-steps',
+      '2',
+      ...common,
+      '--init',
+      init,
+      '--set',
+      'styleInput=true',
+      '--style-scope',
+      'window',
+    ]);
+    assert.equal(code, 0);
+    const info = readModelInfo<Stage2Config>(join(out, runFiles.checkpoint), 'stage2');
+    assert.equal(info.config.styleInput, true);
+    assert.equal((info.extra as { recipe: { styleScope: string } }).recipe.styleScope, 'window');
+    const model = new Stage2(info.config);
+    loadModelWeights(join(out, runFiles.checkpoint), model);
+    // two steps from zero: the projection has moved
+    const moved = model.styleProjection!.weight.toArray().some((x) => x !== 0);
+    assert.ok(moved);
+    model.dispose();
+  });
+
   test('a dataset without a stream the stage-1 config wants fails before any work, naming dataset and stream', () => {
     const out = join(root, 'no-video-run');
     const res = spawnSync(
