@@ -10,13 +10,15 @@
 //                --stage1-temperature), and once unconditioned (no curves, no style) with the first setting;
 // and prints the mean YAMNet clip-level Music score, the share of windows whose top class is Music, the
 // share of seconds quieter than -45 dBFS, the beat F1 of the output's beats against the truth's (+-70 ms: how
-// well it follows the rhythm its conditions came from), and the mel-L1 distance to the truth's decode. WAVs go
-// to --out.
+// well it follows the rhythm its conditions came from), the mel-L1 distance to the truth's decode, and the
+// cosine of the output's MusiCNN style to the truth's (does the sound keep the piece's style?). A stage 2 that
+// reads the style (config.styleInput) gets the window's style wherever stage 1 gets it (--style-scope: the
+// file's or the window's own segments; default the stage 2 recipe's). WAVs go to --out.
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
 //        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
 //        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
 //        [--stage1-temperature 1] [--stage1-guidance "none;2"] [--stage1-guidance-drop all|video|style]
-//        [--out DIR] [--seed 0]
+//        [--style-scope clip|window] [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,15 +26,18 @@ import { melL1Distance } from '../src/codec/metrics.js';
 import { quietCodes } from '../src/codec/quietCodes.js';
 import { loadCodec } from '../src/codec/soundstream.js';
 import { rmsDb } from '../src/data/pcm16.js';
-import { type PairBatch, PairDataset } from '../src/dataset/reader.js';
+import { type PairBatch, PairDataset, type StyleScope, styleScopes } from '../src/dataset/reader.js';
+import { clipStyleVector } from '../src/encoders/clipStyle.js';
+import { MusicnnStyleEncoder } from '../src/encoders/musicnn.js';
 import { Yamnet } from '../src/encoders/yamnet.js';
+import { cosineSimilarity } from '../src/eval/style.js';
 import { encodeWav } from '../src/media/index.js';
 import { loadStage } from '../src/models/modelFile.js';
 import type { GuidanceDrop, Stage1 } from '../src/models/stage1.js';
 import type { Stage3 } from '../src/models/stage3.js';
 import { beatAlignmentScores } from '../src/rhythm/beatMetrics.js';
 import { analyzeMusicRhythm } from '../src/rhythm/musicRhythm.js';
-import { cat, manualSeed, noGrad, randint, type Tensor, tidy } from '../src/torch/index.js';
+import { cat, manualSeed, noGrad, randint, readModelInfo, type Tensor, tidy } from '../src/torch/index.js';
 import { acousticOf, semanticOf, streamInputsOf, styleOf } from '../src/train/stageTask.js';
 
 const { values } = parseArgs({
@@ -51,6 +56,7 @@ const { values } = parseArgs({
     settings: { type: 'string', default: '0.95:0' },
     out: { type: 'string' },
     seed: { type: 'string', default: '0' },
+    'style-scope': { type: 'string' },
   },
 });
 if (!values.stage2) {
@@ -90,6 +96,13 @@ const quietBelow = Number(values['quiet-below']);
 const quiet = quietCodes(codec, quietBelow);
 console.error(`first-level codes below ${quietBelow} dBFS: ${quiet.join(', ')}`);
 const yamnet = await Yamnet.fromPretrained();
+const musicnn = await MusicnnStyleEncoder.fromPretrained();
+const recipe = (readModelInfo(values.stage2, 'stage2').extra as { recipe?: { styleScope?: StyleScope } })
+  .recipe;
+const styleScope = (values['style-scope'] ?? recipe?.styleScope ?? 'clip') as StyleScope;
+if (!styleScopes.includes(styleScope)) throw new Error(`--style-scope: one of ${styleScopes.join(', ')}`);
+const stage2Style = !!stage2.config.styleInput;
+console.error(`style scope ${styleScope}; stage 2 ${stage2Style ? 'reads' : 'does not read'} the style`);
 manualSeed(seed);
 const musicIndex = yamnet.labels.indexOf('Music');
 if (values.out) mkdirSync(values.out, { recursive: true });
@@ -109,11 +122,13 @@ const decode = (codes: Tensor) =>
   noGrad(() => tidy(() => codec.decode(codes.long()).squeeze(0).toFloat32Array()));
 
 // windows spread over the split: every k-th of its consecutive windows
-const all = [...dataset.evaluationWindows('validation', { seconds, batchSize: 1, kinds: ['music'] })];
+const all = [
+  ...dataset.evaluationWindows('validation', { seconds, batchSize: 1, kinds: ['music'], styleScope }),
+];
 const stride = Math.max(1, Math.floor(all.length / (numClips * 2)));
 const rows: Record<
   string,
-  { music: number[]; top: number[]; mel: number[]; quiet: number[]; beatF1: number[] }
+  { music: number[]; top: number[]; mel: number[]; quiet: number[]; beatF1: number[]; style: number[] }
 > = {};
 const tops: Record<string, Map<string, number>> = {};
 /** Share of whole seconds of a 16 kHz wave quieter than -45 dBFS. */
@@ -125,6 +140,7 @@ const quietShare = (wave: Float32Array) => {
   return quietSeconds / Math.max(1, total);
 };
 let truthBeats: readonly number[] = [];
+let truthStyle: Float32Array = new Float32Array(0);
 const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number) => {
   // clip-level scores: the mean over YAMNet's windows
   const result = yamnet.run(wave);
@@ -134,7 +150,8 @@ const add = (name: string, wave: Float32Array, truth: Float32Array, clip: number
     for (let c = 0; c < classes; c++) scores[c]! += result.scores[w * classes + c]! / result.numWindows;
   let top = 0;
   for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[top]!) top = c;
-  rows[name] ??= { music: [], top: [], mel: [], quiet: [], beatF1: [] };
+  rows[name] ??= { music: [], top: [], mel: [], quiet: [], beatF1: [], style: [] };
+  rows[name]!.style.push(cosineSimilarity(clipStyleVector(musicnn, wave), truthStyle));
   rows[name]!.beatF1.push(beatAlignmentScores(analyzeMusicRhythm(wave, 16000).beatsSec, truthBeats).f1);
   rows[name]!.music.push(scores[musicIndex]!);
   rows[name]!.top.push(top === musicIndex ? 1 : 0);
@@ -168,9 +185,15 @@ const semanticFromCurves = (
       guidanceDrop: values['stage1-guidance-drop'] as GuidanceDrop,
     },
   );
-const coarseOf = (semantic: Tensor, setting: (typeof settings)[number], numFrames: number, s: number) =>
+const coarseOf = (
+  semantic: Tensor,
+  setting: (typeof settings)[number],
+  numFrames: number,
+  s: number,
+  style: Tensor | null,
+) =>
   stage2.generate(
-    { semantic },
+    { semantic, style: stage2Style ? style : null },
     {
       temperature: setting.temperature,
       topK: setting.topK,
@@ -188,6 +211,8 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
   const rms = Math.sqrt(truth.reduce((s, x) => s + x * x, 0) / truth.length);
   if (20 * Math.log10(rms + 1e-9) < -40) continue;
   truthBeats = analyzeMusicRhythm(truth, 16000).beatsSec;
+  truthStyle = clipStyleVector(musicnn, truth);
+  const style = styleOf(batch, 0, 1);
   add('truth (codec, 12 levels)', truth, truth, clip);
   const coarseTrue = acoustic.narrow(1, 0, 4);
   add('true coarse alone (4 levels)', decode(coarseTrue), truth, clip);
@@ -205,7 +230,7 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
   for (const setting of settings)
     add(
       `stage 2 from true semantic, ${setting.name}`,
-      decode(coarseOf(semantic, setting, frames, seed + clip)),
+      decode(coarseOf(semantic, setting, frames, seed + clip, style)),
       truth,
       clip,
     );
@@ -215,7 +240,7 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
       for (const setting of settings)
         add(
           `stage 1${g === null ? '' : ` (guidance ${g})`} -> stage 2, ${setting.name}`,
-          decode(coarseOf(generated, setting, frames, seed + clip)),
+          decode(coarseOf(generated, setting, frames, seed + clip, style)),
           truth,
           clip,
         );
@@ -223,7 +248,7 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
     const unconditioned = semanticFromCurves(stage1, batch, seed + clip, null, false);
     add(
       `stage 1 unconditioned -> stage 2, ${settings[0]!.name}`,
-      decode(coarseOf(unconditioned, settings[0]!, frames, seed + clip)),
+      decode(coarseOf(unconditioned, settings[0]!, frames, seed + clip, null)),
       truth,
       clip,
     );
@@ -233,15 +258,15 @@ for (let i = 0; i < all.length && clip < numClips; i += stride) {
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 console.log(
-  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | seconds below -45 dBFS | beat F1 vs truth | mel-L1 to truth | top classes |`,
+  `| row (${clip} validation windows of ${seconds} s) | YAMNet Music | top class Music | seconds below -45 dBFS | beat F1 vs truth | mel-L1 to truth | style cos to truth | top classes |`,
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(rows)) {
   const classes = [...tops[name]!.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([label, n]) => `${label} ${n}`)
     .join(', ');
   console.log(
-    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.quiet).toFixed(2)} | ${mean(r.beatF1).toFixed(3)} | ${mean(r.mel).toFixed(3)} | ${classes} |`,
+    `| ${name} | ${mean(r.music).toFixed(3)} | ${mean(r.top).toFixed(2)} | ${mean(r.quiet).toFixed(2)} | ${mean(r.beatF1).toFixed(3)} | ${mean(r.mel).toFixed(3)} | ${mean(r.style).toFixed(3)} | ${classes} |`,
   );
 }

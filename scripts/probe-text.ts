@@ -3,7 +3,7 @@
 // than to the other prompts') on clips of videos that are not the held-out films and on prompts worded
 // apart from `eval text`'s defaults, once per guidance scale (a copy of the bundle with generation.guidance
 // set, in a temporary folder). Prints per scale: prompts passed, passed against the other outputs, and the
-// mean own - others cosine.
+// mean own - others cosine (and, on stderr, each prompt's cosines).
 // Usage: node dist/scripts/probe-text.js [--bundle weights/v2meow] [--guidance "none;2;3"]
 //        [--films mdn_flower.mp4,mdn_friday.mp4] [--folder ../shared/media/video] [--clip-seconds 4]
 //        [--seeds 2] [--prompts "a;b;..."] [--prior DIR --prior-k "0;8" --style-prompt "0;1"]
@@ -80,6 +80,10 @@ try {
               outFolder: join(scratch, `out-${name}`),
               onProgress: (m) => console.error(`${name}: ${m}`),
             });
+            for (const f of result.prompts)
+              console.error(
+                `${name}: "${f.prompt}" own ${f.ownCos.toFixed(3)} others ${f.othersCos.toFixed(3)} other outputs ${f.otherOutputsCos.toFixed(3)} rank ${f.rank}${f.pass ? ' pass' : ''}`,
+              );
             const margin =
               result.prompts.reduce((s, p) => s + p.ownCos - p.othersCos, 0) /
               Math.max(1, result.prompts.length);
