@@ -172,7 +172,15 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);
       const { temperature, topK, topP, suppress, suppressPerLevel, guidanceScale } = (s ??
         {}) as StageSamplingDefaults;
-      if (guidanceScale !== undefined && !(stage === 'stage2' && guidanceScale >= 0 && guidanceScale <= 20))
+      if (
+        guidanceScale !== undefined &&
+        !(
+          stage === 'stage2' &&
+          typeof guidanceScale === 'number' &&
+          guidanceScale >= 0 &&
+          guidanceScale <= 20
+        )
+      )
         fail(
           'BAD_FORMAT',
           `generation.sampling.${stage}.guidanceScale ${guidanceScale}: stage 2 only, 0 to 20`,

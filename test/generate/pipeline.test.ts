@@ -221,6 +221,21 @@ describe('V2Meow.fromPretrained(bundle)', () => {
         e instanceof V2meowError &&
         /generation\.sampling\.stage1\.guidanceScale 2: stage 2 only/.test(e.message),
     );
+    // stage 2's scale must be a number in range
+    for (const scale of ['3', 21]) {
+      writeFileSync(
+        manifestPath,
+        JSON.stringify({ ...manifest, generation: { sampling: { stage2: { guidanceScale: scale } } } }),
+      );
+      await assert.rejects(
+        V2Meow.fromPretrained(bad),
+        (e: unknown) =>
+          e instanceof V2meowError &&
+          new RegExp(`generation\\.sampling\\.stage2\\.guidanceScale ${scale}: stage 2 only, 0 to 20`).test(
+            e.message,
+          ),
+      );
+    }
   });
 
   test("a bundle's suppressed tokens are never sampled (per codec level in stage 2); out-of-range ones are refused", async () => {
