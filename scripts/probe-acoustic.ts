@@ -2,7 +2,8 @@
 // allowed (issue 13: never on the evaluation clips). For N music windows spread over the split (skipping quiet
 // ones) it decodes with the codec:
 //   truth        the true codec tokens (the ceiling of the sound), and the true coarse levels alone (4 levels);
-//   stage 3      (with --stage3) true coarse levels + stage-3 fine levels, and + uniformly random fine levels;
+//   stage 3      (with --stage3) true coarse levels + stage-3 fine levels (at --stage3-temperature, default the
+//                model's), and + uniformly random fine levels;
 //   stage 2      stage-2 coarse from the true semantic tokens, its 4 levels decoded, once per sampling setting;
 //   stage 1      (with --stage1) stage 1 from the window's own rhythm curves (music curves: what a video's
 //                curves stand in for at generation) and style -> stage 2 -> 4 levels: the default model's path
@@ -17,7 +18,7 @@
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
 //        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
 //        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
-//        [--stage1-temperature 1] [--stage1-guidance "none;2"] [--stage1-guidance-drop all|video|style]
+//        [--stage1-temperature 1] [--stage3-temperature T] [--stage1-guidance "none;2"] [--stage1-guidance-drop all|video|style]
 //        [--style-scope clip|window] [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     stage3: { type: 'string' },
     stage1: { type: 'string' },
     'stage1-temperature': { type: 'string', default: '1' },
+    'stage3-temperature': { type: 'string' },
     'stage1-guidance': { type: 'string', default: 'none' },
     'stage1-guidance-drop': { type: 'string', default: 'all' },
     'quiet-below': { type: 'string', default: '-45' },
@@ -88,6 +90,8 @@ const stage2 = loadStage(values.stage2, 'stage2');
 const stage3 = values.stage3 ? loadStage(values.stage3, 'stage3') : null;
 const stage1 = values.stage1 ? loadStage(values.stage1, 'stage1') : null;
 const stage1Temperature = Number(values['stage1-temperature']);
+const stage3Temperature =
+  values['stage3-temperature'] === undefined ? undefined : Number(values['stage3-temperature']);
 const guidanceScales = values['stage1-guidance']
   .split(';')
   .map((g) => (g.trim() === 'none' ? null : Number(g)));
@@ -113,7 +117,12 @@ function fineOf(model: Stage3, coarse: Tensor, s: number): Tensor {
   const parts: Tensor[] = [];
   for (let start = 0; start < coarse.size(2); start += w) {
     const n = Math.min(w, coarse.size(2) - start);
-    parts.push(model.generate({ coarse: coarse.narrow(2, start, n) }, { seed: s + start }));
+    parts.push(
+      model.generate(
+        { coarse: coarse.narrow(2, start, n) },
+        { seed: s + start, temperature: stage3Temperature },
+      ),
+    );
   }
   return cat(parts, 2);
 }
