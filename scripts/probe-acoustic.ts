@@ -18,8 +18,8 @@
 // Usage: node dist/scripts/probe-acoustic.js --data data/pairs --stage2 FILE [--stage1 FILE] [--stage3 FILE]
 //        [--clips 8] [--seconds 6] [--settings "0.95:0;0.7:50:q"] (temperature:topK[:q] entries; 0 = no top-k;
 //        q = never sample the codec's near-silent first-level codes, those below --quiet-below dBFS, -45)
-//        [--stage1-temperature 1] [--stage3-temperature T] [--stage1-guidance "none;2"] [--stage1-guidance-drop all|video|style]
-//        [--style-scope clip|window] [--out DIR] [--seed 0]
+//        [--stage1-temperature 1] [--stage3-temperature T] [--stage1-guidance "none;2"]
+//        [--stage1-guidance-drop all|video|style] [--style-scope clip|window] [--out DIR] [--seed 0]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -172,14 +172,11 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
         fail('BAD_FORMAT', `generation.sampling.${stage}?`);
       const { temperature, topK, topP, suppress, suppressPerLevel, guidanceScale } = (s ??
         {}) as StageSamplingDefaults;
+      // JSON numbers only: a string such as "0.5" would pass the comparisons below
+      const num = (x: unknown): x is number => typeof x === 'number';
       if (
         guidanceScale !== undefined &&
-        !(
-          stage === 'stage2' &&
-          typeof guidanceScale === 'number' &&
-          guidanceScale >= 0 &&
-          guidanceScale <= 20
-        )
+        !(stage === 'stage2' && num(guidanceScale) && guidanceScale >= 0 && guidanceScale <= 20)
       )
         fail(
           'BAD_FORMAT',
@@ -193,11 +190,11 @@ export function checkBundleManifest(manifest: unknown, file: string): BundleMani
           'BAD_FORMAT',
           `generation.sampling.${stage}.suppressPerLevel: want a list of code lists, one per level`,
         );
-      if (temperature !== undefined && !(temperature > 0))
+      if (temperature !== undefined && !(num(temperature) && temperature > 0))
         fail('BAD_FORMAT', `generation.sampling.${stage}.temperature ${temperature}: > 0`);
       if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))
         fail('BAD_FORMAT', `generation.sampling.${stage}.topK ${topK}: a whole number >= 1`);
-      if (topP !== undefined && !(topP > 0 && topP <= 1))
+      if (topP !== undefined && !(num(topP) && topP > 0 && topP <= 1))
         fail('BAD_FORMAT', `generation.sampling.${stage}.topP ${topP}: in (0, 1]`);
     }
   }

@@ -221,6 +221,16 @@ describe('V2Meow.fromPretrained(bundle)', () => {
         e instanceof V2meowError &&
         /generation\.sampling\.stage1\.guidanceScale 2: stage 2 only/.test(e.message),
     );
+    // sampling numbers must be JSON numbers
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, generation: { sampling: { stage1: { temperature: '0.5' } } } }),
+    );
+    await assert.rejects(
+      V2Meow.fromPretrained(bad),
+      (e: unknown) =>
+        e instanceof V2meowError && /generation\.sampling\.stage1\.temperature 0\.5: > 0/.test(e.message),
+    );
     // stage 2's scale must be a number in range
     for (const scale of ['3', 21]) {
       writeFileSync(
